@@ -1,0 +1,31 @@
+import CCurl
+
+/// libcurl's process-wide initialisation, done once before the first handle.
+enum CurlGlobal {
+    private static let initialised: Bool = {
+        curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+    }()
+
+    /// Initialises libcurl if needed; false when libcurl could not start.
+    static func ensure() -> Bool { initialised }
+
+    /// libcurl's version line, e.g. "libcurl/7.88.1 OpenSSL/3.0.17 zlib/1.2.13 ...".
+    static var version: String {
+        guard let v = curl_version() else { return "unknown" }
+        return String(cString: v)
+    }
+}
+
+/// libcurl failed to set up a handle (out of memory or an unsupported option).
+public struct EngineError: Error, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
+
+@inline(__always)
+func check(_ code: CURLcode, _ what: @autoclosure () -> String) throws {
+    if code != CURLE_OK {
+        throw EngineError(message: "libcurl rejected \(what()): \(String(cString: curl_easy_strerror(code)))")
+    }
+}

@@ -1,0 +1,89 @@
+import CCurl
+import Foundation
+import Synchronization
+
+/// Runs one scenario: its engine threads, their VUs, until the executor ends or `requestStop()`.
+///
+/// ```swift
+/// let engine = try Engine(scenario: s, threads: 2) { _ in MySink() }
+/// engine.start()
+/// engine.wait()
+/// ```
+public final class Engine: @unchecked Sendable {
+    public let scenario: ScenarioSpec
+    public let threadCount: Int
+    private let control: EngineControl
+    private var threads: [EngineThread]
+    private let finished = DispatchGroup()
+    private let finishedCount = Atomic<Int>(0)
+    /// Monotonic ns when `start()` was called (0 before).
+    public private(set) var startedAt: UInt64 = 0
+    private var onFinish: (@Sendable () -> Void)?
+
+    /// - Parameters:
+    ///   - scenario: what to run.
+    ///   - threads: engine threads (each with its own multi handle); clamped to 1...256.
+    ///   - sinkFactory: makes the result sink of each thread.
+    /// - Throws: `EngineError` when libcurl cannot start.
+    public init(scenario: ScenarioSpec, threads: Int, sinkFactory: ResultSinkFactory) throws {
+        guard CurlGlobal.ensure() else { throw EngineError(message: "curl_global_init failed") }
+        self.scenario = scenario
+        let n = max(1, min(256, threads))
+        threadCount = n
+        control = EngineControl(threads: n, probes: scenario.probes.count)
+        let compiled = scenario.probes.enumerated().map { CompiledProbe(index: $0.offset, spec: $0.element) }
+        var ts: [EngineThread] = []
+        for i in 0..<n {
+            ts.append(try EngineThread(index: i, threadCount: n, scenario: scenario, probes: compiled,
+                                       sink: sinkFactory(i), control: control))
+        }
+        self.threads = ts
+    }
+
+    /// Starts the engine threads. `onFinish` runs (on an engine thread) once all have ended.
+    public func start(onFinish: (@Sendable () -> Void)? = nil) {
+        self.onFinish = onFinish
+        let t0 = MonotonicClock.now()
+        startedAt = t0
+        for t in threads {
+            finished.enter()
+            let thread = Thread { [self] in
+                t.run(startedAt: t0)
+                if finishedCount.add(1, ordering: .acquiringAndReleasing).newValue == threadCount {
+                    self.onFinish?()
+                }
+                finished.leave()
+            }
+            thread.name = "kalm-engine-\(t.index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    /// Stops starting iterations; requests in flight finish, time out, or are cut off after
+    /// `grace` seconds (at most the scenario's `gracefulStop`).
+    public func requestStop(grace: Double = .infinity) {
+        let g = grace.isFinite ? UInt64(max(0, grace) * 1e9) : UInt64.max
+        control.stopGrace.store(g, ordering: .relaxed)
+        control.stopRequested.store(true, ordering: .releasing)
+        control.wakeAll()
+    }
+
+    /// Blocks until every engine thread has ended.
+    public func wait() {
+        finished.wait()
+    }
+
+    /// Blocks until every engine thread has ended or `seconds` pass; true when ended.
+    public func wait(timeout seconds: Double) -> Bool {
+        finished.wait(timeout: .now() + seconds) == .success
+    }
+
+    public var isFinished: Bool { finishedCount.load(ordering: .acquiring) == threadCount }
+
+    /// VUs running now, per probe (index as in `scenario.probes`).
+    public func activeVUs() -> [Int] { control.activePerProbe() }
+
+    /// libcurl's version, for `kalm --version` and logs.
+    public static var curlVersion: String { CurlGlobal.version }
+}

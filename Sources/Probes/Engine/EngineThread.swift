@@ -1,0 +1,279 @@
+import CCurl
+
+/// One engine thread: a libcurl multi handle, its event loop, and the VUs it owns.
+///
+/// A probe's VU `g` (0-based, across threads) lives on thread `(g + probe) % threads`.
+/// Every thread evaluates the same schedule, a pure function of the elapsed time, so the
+/// threads agree on the VU count without talking to each other.
+final class EngineThread {
+    let index: Int
+    let threadCount: Int
+    let scenario: ScenarioSpec
+    let probes: [CompiledProbe]
+    let schedule: VUSchedule?
+    let sink: ResultSink
+    let control: EngineControl
+    let multi: OpaquePointer
+
+    /// VUs by local index (timers refer to them by it).
+    private var vus: [VirtualUser] = []
+    /// Per probe: the global VU indexes this thread owns, ascending, and their VUs once made.
+    private var owned: [[Int]]
+    private var probeVUs: [[VirtualUser]]
+    /// Per probe: how many of `owned` should be running now.
+    private var wanted: [Int]
+    private var timers = TimerHeap()
+    private var inFlight = 0
+    private var rng: FastRandom
+    private var t0: UInt64 = 0
+    private var nextControl: UInt64 = 0
+    private var stopping = false
+    private var retireGrace: UInt64
+    private var stopGrace: UInt64
+    private let thinkMin: UInt64
+    private let thinkSpan: UInt64
+
+    init(index: Int, threadCount: Int, scenario: ScenarioSpec, probes: [CompiledProbe], sink: ResultSink, control: EngineControl) throws {
+        guard let m = curl_multi_init() else { throw EngineError(message: "curl_multi_init failed (out of memory?)") }
+        self.index = index
+        self.threadCount = threadCount
+        self.scenario = scenario
+        self.probes = probes
+        self.schedule = VUSchedule(scenario.executor)
+        self.sink = sink
+        self.control = control
+        self.multi = m
+        let maxVUs = scenario.executor.maxVUs
+        owned = probes.map { p in
+            (0..<maxVUs).filter { ($0 + p.index) % threadCount == index }
+        }
+        probeVUs = Array(repeating: [], count: probes.count)
+        wanted = Array(repeating: 0, count: probes.count)
+        rng = FastRandom(seed: MonotonicClock.now() &+ UInt64(index) &* 0x9E37_79B9)
+        if case .rampingVUs(_, _, let g) = scenario.executor {
+            retireGrace = UInt64(max(0, g) * 1e9)
+        } else {
+            retireGrace = UInt64(max(0, scenario.gracefulStop) * 1e9)
+        }
+        stopGrace = UInt64(max(0, scenario.gracefulStop) * 1e9)
+        thinkMin = UInt64(max(0, scenario.thinkTime.min) * 1e9)
+        thinkSpan = UInt64(max(0, scenario.thinkTime.max - scenario.thinkTime.min) * 1e9)
+        let ownedTotal = owned.reduce(0) { $0 + $1.count }
+        // Idle connections stay pooled while their VUs think: the default cache (4 × handles
+        // currently added) would close them whenever few requests are in flight.
+        _ = kalm_multi_setopt_long(m, CURLMOPT_MAXCONNECTS, max(16, ownedTotal * 2))
+        // One request per connection, like k6's per-VU connections: no HTTP/2 multiplexing
+        // of different VUs onto one connection.
+        _ = kalm_multi_setopt_long(m, CURLMOPT_PIPELINING, Int(CURLPIPE_NOTHING))
+        timers.reserve(ownedTotal)
+        control.register(multi: m, thread: index)
+    }
+
+    deinit {
+        control.register(multi: nil, thread: index)
+        for vu in vus where vu.state == .inFlight { curl_multi_remove_handle(multi, vu.easy) }
+        vus.removeAll()
+        probeVUs.removeAll()
+        curl_multi_cleanup(multi)
+    }
+
+    /// Runs the loop until the executor has ended (or a stop was requested) and no request is in flight.
+    func run(startedAt: UInt64) {
+        t0 = startedAt
+        nextControl = t0
+        var running: Int32 = 0
+        var left: Int32 = 0
+        while true {
+            var now = MonotonicClock.now()
+            if !stopping, control.stopRequested.load(ordering: .relaxed) {
+                let grace = min(stopGrace, control.stopGrace.load(ordering: .relaxed))
+                beginStop(now: now, grace: grace)
+            }
+            if now >= nextControl { controlTick(now: now) }
+            while let e = timers.popDue(now) { timerFired(e, now: now) }
+            curl_multi_perform(multi, &running)
+            while let msg = curl_multi_info_read(multi, &left) {
+                guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
+                let code = msg.pointee.data.result
+                var priv: UnsafeMutableRawPointer? = nil
+                _ = kalm_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &priv)
+                guard let p = priv else { continue }
+                now = MonotonicClock.now()
+                complete(Unmanaged<VirtualUser>.fromOpaque(p).takeUnretainedValue(), code: code, now: now)
+            }
+            if stopping, inFlight == 0 { break }
+            var timeout = 1000
+            var curlTimeout = -1
+            curl_multi_timeout(multi, &curlTimeout)
+            if curlTimeout >= 0 { timeout = min(timeout, curlTimeout) }
+            now = MonotonicClock.now()
+            if let d = timers.nextDeadline { timeout = min(timeout, Self.msUntil(d, now)) }
+            if nextControl != .max { timeout = min(timeout, Self.msUntil(nextControl, now)) }
+            if timeout > 0 { curl_multi_poll(multi, nil, 0, Int32(timeout), nil) }
+        }
+        for p in 0..<probes.count { control.setActive(thread: index, probe: p, count: 0) }
+    }
+
+    @inline(__always)
+    private static func msUntil(_ deadline: UInt64, _ now: UInt64) -> Int {
+        deadline <= now ? 0 : Int((deadline - now + 999_999) / 1_000_000)
+    }
+
+    // MARK: Executor control
+
+    /// Applies the schedule's VU count for now, cuts off overdue requests, and plans the next tick.
+    private func controlTick(now: UInt64) {
+        let elapsed = Double(now - t0) / 1e9
+        if let s = schedule, !stopping {
+            if elapsed >= s.totalDuration {
+                beginStop(now: now, grace: stopGrace)
+            } else {
+                let target = s.target(at: elapsed)
+                for p in 0..<probes.count { setWanted(probe: p, globalTarget: target, now: now) }
+                let next = s.nextChange(after: elapsed) ?? .infinity
+                nextControl = next.isFinite ? t0 + UInt64(max(next, elapsed + 0.001) * 1e9) : .max
+            }
+        }
+        cutOffOverdue(now: now)
+        if stopping || retiringInFlight > 0 {
+            // Check deadlines of retiring requests at least every 100 ms.
+            nextControl = min(nextControl, now + 100_000_000)
+        }
+    }
+
+    private var retiringInFlight = 0
+
+    private func setWanted(probe p: Int, globalTarget: Int, now: UInt64) {
+        let ids = owned[p]
+        var local = 0
+        while local < ids.count, ids[local] < globalTarget { local += 1 }
+        let old = wanted[p]
+        guard local != old else { return }
+        if local > old {
+            for k in old..<local { activate(probe: p, position: k, now: now) }
+        } else {
+            for k in local..<old { retire(probeVUs[p][k], now: now, grace: retireGrace) }
+        }
+        wanted[p] = local
+        control.setActive(thread: index, probe: p, count: local)
+    }
+
+    private func activate(probe p: Int, position k: Int, now: UInt64) {
+        while probeVUs[p].count <= k {
+            let g = owned[p][probeVUs[p].count]
+            do {
+                let vu = try VirtualUser(probe: probes[p], globalIndex: g, localIndex: Int32(vus.count),
+                                         connectionReuse: scenario.connectionReuse)
+                vus.append(vu)
+                probeVUs[p].append(vu)
+            } catch {
+                return  // out of memory: run with fewer VUs rather than crash
+            }
+        }
+        let vu = probeVUs[p][k]
+        if vu.retiring {
+            vu.retiring = false
+            vu.hardDeadline = .max
+            if vu.state == .inFlight { retiringInFlight -= 1 }
+        }
+        if vu.state == .idle { startIteration(vu, now: now) }
+    }
+
+    /// Stops `vu` after its current request; a thinking VU stops now.
+    private func retire(_ vu: VirtualUser, now: UInt64, grace: UInt64) {
+        switch vu.state {
+        case .idle:
+            break
+        case .thinking:
+            // The sleep is cut short: its request is counted, but the truncated
+            // iteration_duration would understate the think time, so it is not recorded.
+            vu.generation &+= 1
+            vu.state = .idle
+        case .inFlight:
+            if !vu.retiring { retiringInFlight += 1 }
+            vu.retiring = true
+            vu.hardDeadline = min(vu.hardDeadline, now &+ grace)
+        }
+    }
+
+    private func beginStop(now: UInt64, grace: UInt64) {
+        if stopping {
+            return
+        }
+        stopping = true
+        nextControl = now
+        for p in 0..<probes.count {
+            for vu in probeVUs[p] { retire(vu, now: now, grace: grace) }
+            wanted[p] = 0
+            control.setActive(thread: index, probe: p, count: 0)
+        }
+    }
+
+    /// Aborts retiring requests past their deadline (k6's gracefulRampDown / gracefulStop).
+    private func cutOffOverdue(now: UInt64) {
+        guard retiringInFlight > 0 else { return }
+        for vu in vus where vu.state == .inFlight && vu.retiring && vu.hardDeadline <= now {
+            curl_multi_remove_handle(multi, vu.easy)
+            inFlight -= 1
+            retiringInFlight -= 1
+            vu.retiring = false
+            vu.hardDeadline = .max
+            vu.state = .idle  // interrupted: like k6, not counted as a request or iteration
+        }
+    }
+
+    // MARK: Iterations
+
+    @inline(__always)
+    private func startIteration(_ vu: VirtualUser, now: UInt64) {
+        vu.iterationStart = now
+        vu.prepareRequest(bodyChoice: Int(truncatingIfNeeded: rng.next() >> 1), now: now)
+        if curl_multi_add_handle(multi, vu.easy) != CURLM_OK {
+            vu.state = .idle
+            return
+        }
+        vu.state = .inFlight
+        inFlight += 1
+    }
+
+    private func timerFired(_ e: TimerHeap.Entry, now: UInt64) {
+        let vu = vus[Int(e.vu)]
+        guard vu.state == .thinking, vu.generation == e.generation else { return }
+        endIteration(vu, now: now)
+        vu.state = .idle
+        startIteration(vu, now: now)
+    }
+
+    @inline(__always)
+    private func endIteration(_ vu: VirtualUser, now: UInt64) {
+        sink.recordIteration(probe: vu.probe.index, durationMicros: Int64((now &- vu.iterationStart) / 1000))
+    }
+
+    private func complete(_ vu: VirtualUser, code: CURLcode, now: UInt64) {
+        curl_multi_remove_handle(multi, vu.easy)
+        inFlight -= 1
+        let result = ResponseReader.read(vu, code: code, now: now)
+        sink.record(result)
+        if vu.probe.isHTTPS, result.tls > 0, let expiry = CertificateExpiry.earliest(vu.easy) {
+            sink.recordCertificateExpiry(probe: vu.probe.index, unixSeconds: expiry)
+        }
+        if vu.retiring {
+            retiringInFlight -= 1
+            vu.retiring = false
+            vu.hardDeadline = .max
+            // Without think time the iteration is complete; with it, its sleep is skipped (see retire).
+            if thinkSpan == 0 && thinkMin == 0 { endIteration(vu, now: now) }
+            vu.state = .idle
+            return
+        }
+        if thinkSpan == 0 && thinkMin == 0 {
+            endIteration(vu, now: now)
+            startIteration(vu, now: now)
+            return
+        }
+        let sleep = thinkMin &+ (thinkSpan == 0 ? 0 : UInt64(rng.unit() * Double(thinkSpan)))
+        vu.state = .thinking
+        vu.generation &+= 1
+        timers.push(.init(deadline: now &+ sleep, vu: vu.localIndex, generation: vu.generation))
+    }
+}

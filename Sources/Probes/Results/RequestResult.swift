@@ -1,0 +1,48 @@
+/// The outcome of one request (one iteration's request). A plain value: recording it never allocates.
+///
+/// Phase times are microseconds, derived from libcurl's `CURLINFO_*_TIME_T` as SPEC §3
+/// "Phases from libcurl" defines them, each clamped at 0.
+public struct RequestResult: Sendable {
+    /// Index of the probe in the running scenario's `probes`.
+    public var probe: Int
+    /// HTTP status of the last response, or 0 when none arrived.
+    public var status: Int
+    /// Nil when the request succeeded (completed with an expected status).
+    public var failure: FailureReason?
+    public var dns: Int64
+    public var connect: Int64
+    public var tls: Int64
+    /// k6 `http_req_blocked`: time before the request could be sent (pretransfer).
+    public var blocked: Int64
+    public var send: Int64
+    public var wait: Int64
+    public var receive: Int64
+    /// send + wait + receive (k6 `http_req_duration`).
+    public var duration: Int64
+    public var bytesSent: Int64
+    public var bytesReceived: Int64
+    /// Bit i set: check i passed. Only the low `checkCount` bits mean anything.
+    public var checksPassed: UInt64
+    public var checkCount: Int
+    /// Completed, expected status, and every check passed.
+    public var success: Bool
+    /// Monotonic nanoseconds (see `MonotonicClock`) when the request completed.
+    public var finishedAt: UInt64
+
+    public init(probe: Int) {
+        self.probe = probe
+        status = 0
+        failure = nil
+        dns = 0; connect = 0; tls = 0; blocked = 0; send = 0; wait = 0; receive = 0; duration = 0
+        bytesSent = 0; bytesReceived = 0
+        checksPassed = 0; checkCount = 0
+        success = false
+        finishedAt = 0
+    }
+
+    /// k6's `expected_response:true`: a response arrived and its status is expected.
+    @inlinable public var expectedResponse: Bool { failure == nil }
+
+    /// Whether check `i` passed.
+    @inlinable public func checkPassed(_ i: Int) -> Bool { checksPassed & (1 << UInt64(i)) != 0 }
+}

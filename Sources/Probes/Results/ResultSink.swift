@@ -1,0 +1,25 @@
+/// Receives what an engine thread measures. Each engine thread has its own sink
+/// (from `ResultSinkFactory`), and calls it only from that thread, so an
+/// implementation needs no lock against other engine threads; it needs one only
+/// against its readers (the exporter on scrape).
+public protocol ResultSink: AnyObject {
+    /// One request completed (successfully or not).
+    func record(_ result: RequestResult)
+    /// One iteration ended, think time included (k6 `iteration_duration`).
+    func recordIteration(probe: Int, durationMicros: Int64)
+    /// An arrival-rate iteration could not start: no free VU.
+    func recordDroppedIteration(probe: Int)
+    /// How late an arrival-rate iteration started against its schedule.
+    func recordStartLag(probe: Int, micros: Int64)
+    /// The earliest certificate expiry in the chain an HTTPS probe saw (Unix seconds).
+    func recordCertificateExpiry(probe: Int, unixSeconds: Double)
+}
+
+extension ResultSink {
+    public func recordDroppedIteration(probe: Int) {}
+    public func recordStartLag(probe: Int, micros: Int64) {}
+    public func recordCertificateExpiry(probe: Int, unixSeconds: Double) {}
+}
+
+/// Makes the sink for engine thread `index`.
+public typealias ResultSinkFactory = (_ threadIndex: Int) -> ResultSink

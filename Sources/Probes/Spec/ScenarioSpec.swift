@@ -1,0 +1,84 @@
+/// What the engine runs: probes, an executor, think time and connection handling.
+public struct ScenarioSpec: Sendable, Equatable {
+    /// The `scenario` label.
+    public var name: String
+    public var probes: [ProbeSpec]
+    public var executor: ExecutorSpec
+    public var thinkTime: ThinkTime
+    /// false: a fresh connection (DNS, connect, TLS) every iteration, as blackbox_exporter.
+    public var connectionReuse: Bool
+    /// How long in-flight iterations may run on after the executor's end before they are cut off (k6 `gracefulStop`).
+    public var gracefulStop: Double
+
+    public init(
+        name: String, probes: [ProbeSpec], executor: ExecutorSpec, thinkTime: ThinkTime = .zero,
+        connectionReuse: Bool = true, gracefulStop: Double = 30
+    ) {
+        self.name = name
+        self.probes = probes
+        self.executor = executor
+        self.thinkTime = thinkTime
+        self.connectionReuse = connectionReuse
+        self.gracefulStop = gracefulStop
+    }
+}
+
+/// Uniform random sleep after each iteration, in seconds.
+public struct ThinkTime: Sendable, Equatable {
+    public var min: Double
+    public var max: Double
+    public init(min: Double, max: Double) {
+        self.min = min
+        self.max = max
+    }
+    public static let zero = ThinkTime(min: 0, max: 0)
+    public var isZero: Bool { max <= 0 }
+}
+
+/// One stage of a ramping executor: reach `target` (VUs or iterations per time unit) over `duration` seconds.
+public struct Stage: Sendable, Equatable {
+    public var duration: Double
+    public var target: Double
+    public init(duration: Double, target: Double) {
+        self.duration = duration
+        self.target = target
+    }
+}
+
+/// How iterations are scheduled, with k6's semantics. All numbers are per probe.
+public enum ExecutorSpec: Sendable, Equatable {
+    /// `duration` may be `.infinity` (a continuous agent scenario).
+    case constantVUs(vus: Int, duration: Double)
+    case rampingVUs(startVUs: Int, stages: [Stage], gracefulRampDown: Double)
+    case constantArrivalRate(rate: Double, timeUnit: Double, duration: Double, preallocatedVUs: Int, maxVUs: Int)
+    case rampingArrivalRate(startRate: Double, timeUnit: Double, stages: [Stage], preallocatedVUs: Int, maxVUs: Int)
+
+    /// k6's executor name.
+    public var name: String {
+        switch self {
+        case .constantVUs: return "constant-vus"
+        case .rampingVUs: return "ramping-vus"
+        case .constantArrivalRate: return "constant-arrival-rate"
+        case .rampingArrivalRate: return "ramping-arrival-rate"
+        }
+    }
+
+    /// Seconds from start until the executor stops starting iterations.
+    public var duration: Double {
+        switch self {
+        case .constantVUs(_, let d): return d
+        case .rampingVUs(_, let stages, _): return stages.reduce(0) { $0 + $1.duration }
+        case .constantArrivalRate(_, _, let d, _, _): return d
+        case .rampingArrivalRate(_, _, let stages, _, _): return stages.reduce(0) { $0 + $1.duration }
+        }
+    }
+
+    /// The most VUs one probe can have at once.
+    public var maxVUs: Int {
+        switch self {
+        case .constantVUs(let v, _): return v
+        case .rampingVUs(let s, let stages, _): return stages.reduce(s) { Swift.max($0, Int($1.target.rounded(.up))) }
+        case .constantArrivalRate(_, _, _, let p, let m), .rampingArrivalRate(_, _, _, let p, let m): return Swift.max(p, m)
+        }
+    }
+}
