@@ -1,0 +1,74 @@
+import Foundation
+import NIOCore
+
+/// State shared by every connection of one `FaultServer`: request counters, the
+/// in-progress gauge, the `/ramp` clock, the `/limited` gates and cached bodies.
+/// All members are guarded by one lock, so it is safe to use from any event loop.
+final class ServerState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [String: Int] = [:]
+    private var total = 0
+    private var inProgress = 0
+    private var maxInProgress = 0
+    private var rampStart: NIODeadline?
+    private var gates: [Int: CapacityGate] = [:]
+    private var bodies = BodyCache()
+
+    /// Records the start of a request to `path`; returns its 1-based ordinal among requests
+    /// to `path` since the last reset (used by `/flaky`).
+    func requestStarted(path: String) -> Int {
+        lock.withLock {
+            total += 1
+            inProgress += 1
+            maxInProgress = max(maxInProgress, inProgress)
+            let ordinal = (counts[path] ?? 0) + 1
+            counts[path] = ordinal
+            return ordinal
+        }
+    }
+
+    /// Records that a request started with `requestStarted` has been answered or abandoned.
+    func requestFinished() {
+        lock.withLock { inProgress -= 1 }
+    }
+
+    func count(path: String) -> Int { lock.withLock { counts[path] ?? 0 } }
+    var totalRequests: Int { lock.withLock { total } }
+    var maxConcurrentSeen: Int { lock.withLock { maxInProgress } }
+
+    /// Clears the counters and the `/ramp` clock; the in-progress high-water mark restarts
+    /// from the number of requests in progress right now.
+    func reset() {
+        lock.withLock {
+            counts = [:]
+            total = 0
+            maxInProgress = inProgress
+            rampStart = nil
+        }
+    }
+
+    /// Seconds since the first `/ramp` request after the last reset (0 for that first one).
+    func rampElapsedSeconds(now: NIODeadline = .now()) -> Double {
+        lock.withLock {
+            let start = rampStart ?? now
+            rampStart = start
+            return Double((now - start).nanoseconds) / 1e9
+        }
+    }
+
+    /// The FIFO gate shared by all `/limited` requests that ask for `capacity`.
+    func gate(capacity: Int) -> CapacityGate {
+        lock.withLock {
+            if let gate = gates[capacity] { return gate }
+            let gate = CapacityGate(capacity: capacity)
+            gates[capacity] = gate
+            return gate
+        }
+    }
+
+    /// An `n`-byte body for `/bytes`, cached.
+    func plainBody(size: Int) -> ByteBuffer { lock.withLock { bodies.plain(size: size) } }
+
+    /// A gzip body that inflates to `size` zero bytes for `/gzip`, built once per size.
+    func gzipBody(size: Int) -> ByteBuffer { lock.withLock { bodies.gzip(size: size) } }
+}
