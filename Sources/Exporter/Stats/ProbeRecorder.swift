@@ -1,0 +1,71 @@
+import Probes
+import Synchronization
+
+/// Everything kalm keeps for one probe in one scenario, behind its own lock: run totals,
+/// trends, Prometheus histograms and rolling windows.
+///
+/// It outlives engines: when the agent reloads a config in which this probe did not
+/// change, the new engine records into the same recorder, so counters keep counting and
+/// windows keep their data. Engine threads contend on the lock only when two finish a
+/// request of the same probe at the same instant; readers take it only to copy.
+public final class ProbeRecorder: @unchecked Sendable {
+    private let state: Mutex<ProbeStats>
+    /// Rolling windows; nil for `kalm run` without windows.
+    private let windows: Mutex<WindowSet>?
+
+    public init(checkCount: Int, layout: StatsLayout, windows: [WindowSpec] = []) {
+        state = Mutex(ProbeStats(checkCount: checkCount, layout: layout))
+        self.windows = windows.isEmpty ? nil : Mutex(WindowSet(windows, checkCount: checkCount))
+    }
+
+    public func record(_ r: RequestResult) {
+        state.withLock { $0.record(r) }
+        windows?.withLock { $0.record(r) }
+    }
+
+    public func recordIteration(durationMicros: Int64) {
+        state.withLock { $0.recordIteration(durationMicros: durationMicros) }
+    }
+
+    public func recordDroppedIteration(at now: UInt64) {
+        state.withLock { $0.droppedIterations &+= 1 }
+        windows?.withLock { $0.recordDropped(at: now) }
+    }
+
+    public func recordStartLag(micros: Int64) {
+        state.withLock { $0.startLagBuckets.record(micros: micros) }
+    }
+
+    public func recordCertificateExpiry(unixSeconds: Double) {
+        state.withLock { s in s.certExpiry = min(s.certExpiry ?? unixSeconds, unixSeconds) }
+    }
+
+    /// A copy of the totals.
+    public func snapshot() -> ProbeStats {
+        state.withLock { $0 }
+    }
+
+    /// Every window merged over its slots, as of `now` (monotonic ns); empty without windows.
+    public func windowSnapshots(now: UInt64) -> [WindowSnapshot] {
+        windows?.withLock { $0.snapshots(now: now) } ?? []
+    }
+}
+
+/// Routes an engine's results to the recorders of its scenario's probes. One instance
+/// serves every engine thread (the recorders lock).
+public final class RecorderSink: ResultSink, @unchecked Sendable {
+    public let recorders: [ProbeRecorder]
+
+    public init(_ recorders: [ProbeRecorder]) {
+        self.recorders = recorders
+    }
+
+    public func record(_ result: RequestResult) { recorders[result.probe].record(result) }
+    public func recordIteration(probe: Int, durationMicros: Int64) { recorders[probe].recordIteration(durationMicros: durationMicros) }
+    public func recordDroppedIteration(probe: Int) { recorders[probe].recordDroppedIteration(at: MonotonicClock.now()) }
+    public func recordStartLag(probe: Int, micros: Int64) { recorders[probe].recordStartLag(micros: micros) }
+    public func recordCertificateExpiry(probe: Int, unixSeconds: Double) { recorders[probe].recordCertificateExpiry(unixSeconds: unixSeconds) }
+
+    /// Every probe's totals.
+    public func snapshots() -> [ProbeStats] { recorders.map { $0.snapshot() } }
+}

@@ -1,0 +1,112 @@
+import Probes
+
+/// Everything measured for one probe in one scenario: run totals (k6's summary),
+/// trends for the summary's percentiles, and Prometheus's fixed-bucket histograms.
+/// Sized by the config, never by the number of requests.
+public struct ProbeStats: Sendable {
+    /// Requests by status code; index 0 is "no response" (transport error).
+    public var requestsByCode: [UInt64]
+    public var failuresByReason: [UInt64]
+    public var iterationsSucceeded: UInt64 = 0
+    public var iterationsFailed: UInt64 = 0
+    public var iterationsEnded: UInt64 = 0
+    public var droppedIterations: UInt64 = 0
+    public var checkPasses: [UInt64]
+    public var checkFails: [UInt64]
+    public var bytesSent: UInt64 = 0
+    public var bytesReceived: UInt64 = 0
+    /// Trends, indexed by `Trend.rawValue`.
+    public var trends: [LogLinearHistogram]
+    /// `kalm_http_request_duration_seconds` (expected responses only).
+    public var durationBuckets: BucketHistogram
+    /// `kalm_http_request_phase_seconds`, indexed by `Phase.rawValue`.
+    public var phaseBuckets: [BucketHistogram]
+    /// `kalm_iteration_start_lag_seconds`.
+    public var startLagBuckets: BucketHistogram
+    /// The last iteration's outcome and when it ended (monotonic ns); 0 = none yet.
+    public var lastSuccess: Bool = false
+    public var lastFinishedAt: UInt64 = 0
+    public var lastSuccessAt: UInt64 = 0
+    /// Earliest certificate expiry seen (Unix seconds), HTTPS probes.
+    public var certExpiry: Double?
+
+    public init(checkCount: Int, layout: StatsLayout) {
+        requestsByCode = Array(repeating: 0, count: 600)
+        failuresByReason = Array(repeating: 0, count: FailureReason.allCases.count)
+        checkPasses = Array(repeating: 0, count: checkCount)
+        checkFails = Array(repeating: 0, count: checkCount)
+        trends = Trend.allCases.map { _ in LogLinearHistogram(bits: layout.trendBits) }
+        durationBuckets = BucketHistogram(bounds: layout.buckets)
+        phaseBuckets = Phase.allCases.map { _ in BucketHistogram(bounds: layout.phaseBuckets) }
+        startLagBuckets = BucketHistogram(bounds: layout.phaseBuckets)
+    }
+
+    public var requests: UInt64 { requestsByCode.reduce(0, &+) }
+    public var failedRequests: UInt64 { failuresByReason.reduce(0, &+) }
+    public var iterations: UInt64 { iterationsSucceeded &+ iterationsFailed }
+
+    public mutating func record(_ r: RequestResult) {
+        requestsByCode[(r.status > 0 && r.status < 600) ? r.status : 0] &+= 1
+        if let f = r.failure { failuresByReason[Int(f.rawValue)] &+= 1 }
+        if r.success { iterationsSucceeded &+= 1 } else { iterationsFailed &+= 1 }
+        for i in 0..<min(r.checkCount, checkPasses.count) {
+            if r.checkPassed(i) { checkPasses[i] &+= 1 } else { checkFails[i] &+= 1 }
+        }
+        bytesSent &+= UInt64(r.bytesSent)
+        bytesReceived &+= UInt64(r.bytesReceived)
+        trends[Trend.duration.rawValue].record(r.duration)
+        trends[Trend.blocked.rawValue].record(r.blocked)
+        trends[Trend.connecting.rawValue].record(r.connect)
+        trends[Trend.tlsHandshaking.rawValue].record(r.tls)
+        trends[Trend.sending.rawValue].record(r.send)
+        trends[Trend.waiting.rawValue].record(r.wait)
+        trends[Trend.receiving.rawValue].record(r.receive)
+        if r.expectedResponse {
+            trends[Trend.durationExpected.rawValue].record(r.duration)
+            durationBuckets.record(micros: r.duration)
+        }
+        if r.status > 0 {
+            phaseBuckets[Phase.dns.rawValue].record(micros: r.dns)
+            phaseBuckets[Phase.connect.rawValue].record(micros: r.connect)
+            phaseBuckets[Phase.tls.rawValue].record(micros: r.tls)
+            phaseBuckets[Phase.send.rawValue].record(micros: r.send)
+            phaseBuckets[Phase.wait.rawValue].record(micros: r.wait)
+            phaseBuckets[Phase.receive.rawValue].record(micros: r.receive)
+        }
+        lastSuccess = r.success
+        lastFinishedAt = r.finishedAt
+        if r.success { lastSuccessAt = r.finishedAt }
+    }
+
+    public mutating func recordIteration(durationMicros: Int64) {
+        iterationsEnded &+= 1
+        trends[Trend.iterationDuration.rawValue].record(durationMicros)
+    }
+
+    /// Adds `o` into this: another shard's stats of the same probe, or (with
+    /// `includingChecks: false`) another probe's, for totals over probes.
+    public mutating func merge(_ o: ProbeStats, includingChecks: Bool = true) {
+        for i in 0..<requestsByCode.count { requestsByCode[i] &+= o.requestsByCode[i] }
+        for i in 0..<failuresByReason.count { failuresByReason[i] &+= o.failuresByReason[i] }
+        iterationsSucceeded &+= o.iterationsSucceeded
+        iterationsFailed &+= o.iterationsFailed
+        iterationsEnded &+= o.iterationsEnded
+        droppedIterations &+= o.droppedIterations
+        for i in 0..<checkPasses.count where includingChecks {
+            checkPasses[i] &+= o.checkPasses[i]
+            checkFails[i] &+= o.checkFails[i]
+        }
+        bytesSent &+= o.bytesSent
+        bytesReceived &+= o.bytesReceived
+        for i in 0..<trends.count { trends[i].merge(o.trends[i]) }
+        durationBuckets.merge(o.durationBuckets)
+        for i in 0..<phaseBuckets.count { phaseBuckets[i].merge(o.phaseBuckets[i]) }
+        startLagBuckets.merge(o.startLagBuckets)
+        if o.lastFinishedAt > lastFinishedAt {
+            lastFinishedAt = o.lastFinishedAt
+            lastSuccess = o.lastSuccess
+        }
+        lastSuccessAt = max(lastSuccessAt, o.lastSuccessAt)
+        if let e = o.certExpiry { certExpiry = min(certExpiry ?? e, e) }
+    }
+}

@@ -1,0 +1,18 @@
+/// What a stats shard keeps, from the config: bucket bounds and trend precision.
+public struct StatsLayout: Sendable, Equatable {
+    /// `agent.buckets`, seconds.
+    public var buckets: [Double]
+    /// `agent.phase_buckets`, seconds.
+    public var phaseBuckets: [Double]
+    /// Sub-bucket bits of the run trends (8: ≤ 0.39 % quantile error).
+    public var trendBits: Int
+
+    public init(buckets: [Double] = StatsLayout.defaultBuckets, phaseBuckets: [Double] = StatsLayout.defaultPhaseBuckets, trendBits: Int = 8) {
+        self.buckets = buckets
+        self.phaseBuckets = phaseBuckets
+        self.trendBits = trendBits
+    }
+
+    public static let defaultBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10]
+    public static let defaultPhaseBuckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
+}

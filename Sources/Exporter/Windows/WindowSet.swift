@@ -1,0 +1,62 @@
+import Probes
+
+/// The rolling windows of one probe in one scenario (`agent.windows`).
+public struct WindowSet: Sendable {
+    public private(set) var windows: [RollingWindow]
+
+    public init(_ specs: [WindowSpec], checkCount: Int, now: UInt64 = MonotonicClock.now()) {
+        windows = specs.map { RollingWindow($0, checkCount: checkCount, now: now) }
+    }
+
+    mutating func record(_ r: RequestResult) {
+        for w in 0..<windows.count {
+            let i = windows[w].slotIndex(at: r.finishedAt)
+            windows[w].slots[i].record(r)
+        }
+    }
+
+    mutating func recordDropped(at now: UInt64) {
+        for w in 0..<windows.count {
+            let i = windows[w].slotIndex(at: now)
+            windows[w].slots[i].droppedIterations &+= 1
+        }
+    }
+
+    func snapshots(now: UInt64) -> [WindowSnapshot] {
+        windows.map { w in
+            let (slot, seconds) = w.merged(now: now)
+            return WindowSnapshot(spec: w.spec, data: slot, seconds: seconds)
+        }
+    }
+
+    /// Bytes held by every window (the ≤ 512 KiB budget per probe × scenario).
+    public var storageBytes: Int { windows.reduce(0) { $0 + $1.storageBytes } }
+}
+
+/// One window's merged contents at a moment.
+public struct WindowSnapshot: Sendable {
+    public let spec: WindowSpec
+    public let data: WindowSlot
+    /// Seconds the data covers (≤ the window's length).
+    public let seconds: Double
+
+    /// Successful iterations / iterations; nil without iterations.
+    public var availability: Double? {
+        data.iterations == 0 ? nil : Double(data.iterationsSucceeded) / Double(data.iterations)
+    }
+
+    /// Failed requests / requests; nil without requests.
+    public var errorRatio: Double? {
+        data.requests == 0 ? nil : Double(data.failedRequests) / Double(data.requests)
+    }
+
+    /// Requests per second over the covered time; nil without requests.
+    public var requestsPerSecond: Double? {
+        data.requests == 0 || seconds <= 0 ? nil : Double(data.requests) / seconds
+    }
+
+    /// Latency quantile in seconds; nil when no answered request is in the window.
+    public func latency(quantile q: Double) -> Double? {
+        data.latency.quantile(q).map { $0 / 1e6 }
+    }
+}
