@@ -1,0 +1,95 @@
+import Foundation
+import Probes
+
+extension ConfigDecoder {
+    static let probeKeys = ["name", "labels", "request", "expected_status", "checks"]
+
+    /// The decoded probes plus every name written (so scenarios naming a broken probe get no second error).
+    struct DecodedProbes {
+        var specs: [ProbeSpec]
+        var names: [String]
+    }
+
+    /// `probes:`: a non-empty list of probes with unique names.
+    func decodeProbes(_ node: StrictNode, agentLabels: [String]) -> DecodedProbes? {
+        guard let items = node.sequence(what: "a list of probes") else { return nil }
+        guard !items.isEmpty else {
+            node.fail("no probes; add at least one, e.g. - {name: api, request: {url: https://example.com/}}")
+            return nil
+        }
+        var result = DecodedProbes(specs: [], names: [])
+        var firstLine: [String: Int] = [:]
+        for item in items {
+            var name: String?
+            let spec = decodeProbe(item, agentLabels: agentLabels) { n, nameNode in
+                name = n
+                if let line = firstLine[n] {
+                    nameNode.fail("duplicate probe name \"\(n)\" (first at line \(line)); probe names must be unique")
+                } else {
+                    firstLine[n] = nameNode.mark?.line ?? 0
+                }
+            }
+            if let name, !result.names.contains(name) { result.names.append(name) }
+            if let spec { result.specs.append(spec) }
+        }
+        return result
+    }
+
+    /// One probe; nil when it has any error.
+    /// - Parameter onName: called with a valid name and its node (for duplicate detection).
+    func decodeProbe(_ node: StrictNode, agentLabels: [String], onName: (String, StrictNode) -> Void) -> ProbeSpec? {
+        var hints: [String: String] = [:]
+        for k in Self.requestKeys { hints[k] = "\"\(k)\" belongs under request:" }
+        for k in Self.scenarioCommonKeys + Self.allExecutorKeys where hints[k] == nil && !Self.probeKeys.contains(k) {
+            hints[k] = "\"\(k)\" is a scenario setting; put it under scenarios: NAME:"
+        }
+        var spec: ProbeSpec?
+        let clean = recordsNoErrors {
+            guard let m = node.mapping(keys: Self.probeKeys, hints: hints, what: "a probe mapping (name:, request:, ...)")
+            else { return }
+            var name: String?
+            if let n = m.required("name", example: "name: api"), let s = n.string(what: "a probe name") {
+                if Self.isValidName(s) {
+                    name = s
+                    onName(s, n)
+                } else {
+                    n.invalid("probe name", reason: nil, fix: "use only letters, digits and _ (it becomes the probe label)")
+                }
+            }
+            let labels = m["labels"].flatMap { decodeLabels($0, taken: agentLabels, takenWhere: "agent.labels") } ?? []
+            let request = m.required("request", example: "request: {url: https://example.com/}").flatMap(decodeRequest)
+            let expected = m["expected_status"].flatMap { decodeStatusList($0) } ?? .k6Default
+            let checks = m["checks"].flatMap(decodeChecks) ?? []
+            if let name, let request {
+                spec = ProbeSpec(name: name, labels: labels, request: request, expectedStatus: expected, checks: checks)
+            }
+        }
+        return clean ? spec : nil
+    }
+
+    /// `expected_status` or a `status` check: `[200]`, `2xx`, `[200-299, 404]`.
+    func decodeStatusList(_ node: StrictNode) -> StatusMatcher? {
+        guard let items = node.sequenceOrScalar(what: "a list of status codes, e.g. [200-399] or [2xx, 404]") else {
+            return nil
+        }
+        guard !items.isEmpty else {
+            node.fail("no status codes; list at least one, e.g. [200-399]")
+            return nil
+        }
+        var ranges: [ClosedRange<Int>] = []
+        var ok = true
+        for item in items {
+            guard let text = item.string(what: "a status code, e.g. 200, 2xx or 200-299") else {
+                ok = false
+                continue
+            }
+            guard let r = StatusMatcher.parseElement(text) else {
+                item.invalid("status", reason: nil, fix: "write a code (200), a class (\"2xx\") or a range (\"200-299\"), codes 100-599, low to high")
+                ok = false
+                continue
+            }
+            ranges.append(r)
+        }
+        return ok ? StatusMatcher(ranges: ranges) : nil
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// Expands `${VAR}` and `${file:PATH}` in config strings.
+///
+/// - `${VAR}`: from the `-e KEY=VALUE` pairs first, then the process environment.
+/// - `${file:PATH}`: the file's contents with surrounding whitespace trimmed;
+///   a relative `PATH` is relative to the config file's directory.
+/// - `$$` is a literal `$`. Any other `$` (as in `$.id` or `^a$`) is left alone.
+///
+/// An unset variable, an unreadable file or a malformed reference is an error.
+struct VariableExpander {
+    var env: [String: String]
+    var processEnvironment: [String: String]
+    /// Directory that relative `${file:...}` paths are resolved against.
+    var baseDirectory: String
+
+    init(env: [String: String], processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+         baseDirectory: String) {
+        self.env = env
+        self.processEnvironment = processEnvironment
+        self.baseDirectory = baseDirectory
+    }
+
+    /// Whether `text` has anything to expand (`${` or `$$`).
+    static func hasReferences(_ text: String) -> Bool {
+        text.contains("${") || text.contains("$$")
+    }
+
+    /// Returns `text` with every reference replaced.
+    /// - Throws: `ValueError` naming the first reference that cannot be expanded (never its value).
+    func expand(_ text: String) throws -> String {
+        var ignored: [Substitution] = []
+        return try expand(text, substitutions: &ignored)
+    }
+
+    /// A value put in place of a reference, kept so that error messages can take it out again.
+    struct Substitution: Equatable {
+        var value: String
+        /// As written: `${API_KEY}` or `${file:token.txt}`.
+        var reference: String
+    }
+
+    /// `expand(_:)`, also listing each value substituted.
+    func expand(_ text: String, substitutions: inout [Substitution]) throws -> String {
+        guard text.contains("$") else { return text }
+        var out = ""
+        var i = text.startIndex
+        while i < text.endIndex {
+            let c = text[i]
+            let next = text.index(after: i)
+            guard c == "$", next < text.endIndex else {
+                out.append(c)
+                i = next
+                continue
+            }
+            if text[next] == "$" {
+                out.append("$")
+                i = text.index(after: next)
+                continue
+            }
+            guard text[next] == "{" else {
+                out.append(c)
+                i = next
+                continue
+            }
+            let bodyStart = text.index(after: next)
+            guard let close = text[bodyStart...].firstIndex(of: "}") else {
+                throw ValueError("unterminated \"${\": close it with \"}\", or write \"$$\" for a literal \"$\"")
+            }
+            let reference = String(text[bodyStart..<close])
+            let value = try resolve(reference)
+            substitutions.append(Substitution(value: value, reference: "${\(reference)}"))
+            out += value
+            i = text.index(after: close)
+        }
+        return out
+    }
+
+    private func resolve(_ reference: String) throws -> String {
+        if reference.hasPrefix("file:") {
+            let path = String(reference.dropFirst(5)).trimmingCharacters(in: .whitespaces)
+            guard !path.isEmpty else { throw ValueError("${file:} needs a path, e.g. ${file:/run/secrets/api_key}") }
+            let full = path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)
+            guard let data = FileManager.default.contents(atPath: full) else {
+                let why = FileManager.default.fileExists(atPath: full) ? "not readable" : "no such file"
+                throw ValueError("cannot read ${file:\(path)} (\(why): \(full))")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ValueError("${file:\(path)} is not UTF-8 text")
+            }
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard Self.isVariableName(reference) else {
+            throw ValueError("\"${\(reference)}\" is not a valid reference; write ${NAME} (letters, digits, _) or ${file:PATH}")
+        }
+        if let v = env[reference] ?? processEnvironment[reference] { return v }
+        throw ValueError("${\(reference)} is not set; pass -e \(reference)=... or set it in the environment")
+    }
+
+    static func isVariableName(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else {
+            return false
+        }
+        return s.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    }
+}
