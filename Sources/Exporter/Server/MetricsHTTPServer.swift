@@ -1,0 +1,134 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The agent's HTTP server: `/metrics`, `/`, `/-/healthy`, `/-/ready` and `/-/reload`.
+///
+/// Routes: `GET|HEAD /metrics` (Content-Type and Content-Encoding from `MetricsEndpoints.metrics`,
+/// `Vary: Accept, Accept-Encoding`), `GET|HEAD /` (the status page, HTML), `GET|HEAD /-/healthy`
+/// (200), `GET|HEAD /-/ready` (200 or 503), `POST|PUT /-/reload` (200, or 500 with the error);
+/// another method on one of these paths is 405 with `Allow`, any other path 404. Keep-alive
+/// is supported; connections idle for `idleTimeout` are closed, request bodies are discarded
+/// (64 KiB accepted on `/-/reload`), and a client that does not read its responses is not
+/// served more once its connection has 8 MiB buffered, so it cannot exhaust memory.
+public final class MetricsHTTPServer: Sendable {
+    /// The addresses actually bound, as `host:port` (`[host]:port` for IPv6), with
+    /// ephemeral ports resolved; one per listen address, in the order given.
+    public let boundAddresses: [String]
+
+    private let listeners: [Channel]
+    private let connections: ChannelRegistry
+    private let logger: Logger
+
+    /// Largest `/-/reload` request body accepted (bigger ones get 413).
+    static let maxReloadBody = 64 * 1024
+    /// Outbound bytes buffered per connection above which no further response is rendered.
+    static let writeBufferHighWater = 8 * 1024 * 1024
+
+    private init(boundAddresses: [String], listeners: [Channel], connections: ChannelRegistry, logger: Logger) {
+        self.boundAddresses = boundAddresses
+        self.listeners = listeners
+        self.connections = connections
+        self.logger = logger
+    }
+
+    /// Binds every address (`127.0.0.1:9464`, `:9464` for every interface, `[::1]:9464`,
+    /// `0.0.0.0:0` for an ephemeral port) and starts serving `endpoints` on `group`.
+    ///
+    /// Throws a `ListenError` naming the address when one cannot be parsed or bound (after
+    /// closing the ones already bound). `idleTimeout` closes connections that neither
+    /// send nor receive anything for that long.
+    public static func start(addresses: [String], endpoints: MetricsEndpoints, group: EventLoopGroup,
+                             logger: Logger, idleTimeout: TimeAmount = .seconds(30)) async throws -> MetricsHTTPServer {
+        let parsed = try addresses.map { try ListenAddress(parsing: $0) }
+        let connections = ChannelRegistry()
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark,
+                                value: .init(low: writeBufferHighWater / 8, high: writeBufferHighWater))
+            .childChannelInitializer { channel in
+                connections.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try sync.configureHTTPServerPipeline(withErrorHandling: true)
+                    try sync.addHandler(MetricsRequestHandler(endpoints: endpoints, logger: logger,
+                                                              maxReloadBody: maxReloadBody))
+                }
+            }
+        var listeners: [Channel] = []
+        var bound: [String] = []
+        for (text, address) in zip(addresses, parsed) {
+            do {
+                let channel = try await bind(bootstrap, address)
+                listeners.append(channel)
+                bound.append(channel.localAddress.map(format) ?? text)
+                logger.info("listening", metadata: ["address": "\(bound.last!)"])
+            } catch {
+                let failure = listenError(error, address: text, port: address.port)
+                logger.error("cannot listen", metadata: ["address": "\(text)", "error": "\(failure.reason)"])
+                for channel in listeners { try? await channel.close() }
+                throw failure
+            }
+        }
+        return MetricsHTTPServer(boundAddresses: bound, listeners: listeners, connections: connections, logger: logger)
+    }
+
+    /// Stops listening and closes every open connection (a reload in progress still finishes,
+    /// but its answer is dropped). Idempotent. Does not shut down the event loop group.
+    public func shutdown() async {
+        for channel in listeners {
+            try? await channel.close()
+        }
+        await connections.closeAll()
+    }
+
+    // MARK: - Binding
+
+    /// Binds the first of `address.bindHosts` that this host supports (an IPv4-only host
+    /// cannot bind `::`); other errors, like the port being taken, are thrown at once.
+    private static func bind(_ bootstrap: ServerBootstrap, _ address: ListenAddress) async throws -> Channel {
+        let hosts = address.bindHosts
+        for (index, host) in hosts.enumerated() {
+            do {
+                return try await bootstrap.bind(host: host, port: address.port).get()
+            } catch let error as IOError where index < hosts.count - 1
+                        && [EAFNOSUPPORT, EADDRNOTAVAIL, EPROTONOSUPPORT].contains(error.errnoCode) {
+                continue
+            }
+        }
+        preconditionFailure("bindHosts is never empty")
+    }
+
+    private static func listenError(_ error: Error, address: String, port: Int) -> ListenError {
+        if let error = error as? ListenError { return error }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case EADDRINUSE:
+                return ListenError(address: address,
+                                   reason: "address already in use (another process is listening on port \(port))")
+            case EACCES:
+                return ListenError(address: address,
+                                   reason: "permission denied (ports below 1024 need privileges; pick a port above 1024)")
+            case EADDRNOTAVAIL:
+                return ListenError(address: address, reason: "address not available (no interface on this host has it)")
+            default:
+                return ListenError(address: address, reason: "\(error)")
+            }
+        }
+        if error is SocketAddressError {
+            return ListenError(address: address, reason: "cannot resolve the host name")
+        }
+        return ListenError(address: address, reason: "\(error)")
+    }
+
+    private static func format(_ address: SocketAddress) -> String {
+        let ip = address.ipAddress ?? "?"
+        let port = address.port ?? 0
+        if case .v6 = address { return "[\(ip)]:\(port)" }
+        return "\(ip):\(port)"
+    }
+}
