@@ -1,0 +1,25 @@
+import ArgumentParser
+import Probes
+
+/// The `kalm` command: subcommands `agent`, `run`, `check`, `demo`.
+struct Kalm: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kalm",
+        abstract: "Synthetic monitoring and load testing for HTTP APIs, with a Prometheus /metrics endpoint.",
+        discussion: """
+            kalm agent -c kalm.yml   run continuous probes and scheduled windows; serve /metrics
+            kalm run -c kalm.yml     one-shot test like `k6 run`, with thresholds and exit codes
+            kalm check -c kalm.yml   validate a config
+            kalm demo                a demo API and an agent probing it
+            """,
+        version: BuildInfo.versionLine,
+        subcommands: [RunCommand.self, CheckCommand.self]
+    )
+}
+
+/// Version and revision baked into the binary.
+enum BuildInfo {
+    static let version = KalmVersion.version
+    static var revision: String { GeneratedBuildInfo.revision }
+    static var versionLine: String { "kalm \(version) (revision \(revision))" }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+
+/// A swift-log handler writing one line per event to stderr in logfmt (default) or JSON,
+/// as Prometheus exporters do: `ts=... level=info msg="..." key=value`.
+public struct KalmLogHandler: LogHandler {
+    public enum Format: String, CaseIterable, Sendable {
+        case logfmt, json
+    }
+
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let label: String
+    private let format: Format
+    private let sink: LogSink
+
+    public init(label: String, level: Logger.Level, format: Format, sink: LogSink = .stderr) {
+        self.label = label
+        self.logLevel = level
+        self.format = format
+        self.sink = sink
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var fields: [(String, String)] = [
+            ("ts", Self.timestamp()),
+            ("level", event.level.shortName),
+        ]
+        if label != "kalm" { fields.append(("component", label)) }
+        fields.append(("msg", event.message.description))
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        for key in merged.keys.sorted() {
+            fields.append((key, Self.render(merged[key]!)))
+        }
+        let line: String
+        switch format {
+        case .logfmt: line = fields.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " ")
+        case .json: line = "{" + fields.map { "\(Self.jsonString($0.0)):\(Self.jsonString($0.1))" }.joined(separator: ",") + "}"
+        }
+        sink.write(line + "\n")
+    }
+
+    static func render(_ v: Logger.Metadata.Value) -> String {
+        switch v {
+        case .string(let s): return s
+        case .stringConvertible(let c): return c.description
+        case .array(let a): return "[" + a.map(render).joined(separator: ",") + "]"
+        case .dictionary(let d): return "{" + d.keys.sorted().map { "\($0)=\(render(d[$0]!))" }.joined(separator: ",") + "}"
+        }
+    }
+
+    static func logfmtValue(_ s: String) -> String {
+        let needsQuotes = s.isEmpty || s.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.isNewline || $0 == "\t" }
+        guard needsQuotes else { return s }
+        var out = "\""
+        for c in s {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default: out.append(c)
+            }
+        }
+        return out + "\""
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
+    static func timestamp() -> String {
+        let now = Date()
+        var t = time_t(now.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        let ms = Int((now.timeIntervalSince1970 - Double(t)) * 1000)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), ms)
+    }
+}
+
+extension Logger.Level {
+    var shortName: String {
+        switch self {
+        case .trace: return "trace"
+        case .debug: return "debug"
+        case .info: return "info"
+        case .notice: return "info"
+        case .warning: return "warn"
+        case .error: return "error"
+        case .critical: return "error"
+        }
+    }
+}
+
+/// Where log lines go: stderr, or a buffer (tests).
+public final class LogSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var buffer: [String]?
+
+    private init(buffered: Bool) {
+        buffer = buffered ? [] : nil
+    }
+
+    public static let stderr = LogSink(buffered: false)
+    /// A sink that keeps lines in memory, for tests.
+    public static func memory() -> LogSink { LogSink(buffered: true) }
+
+    func write(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if buffer != nil {
+            buffer!.append(line)
+        } else {
+            FileHandle.standardError.write(line.data(using: .utf8)!)
+        }
+    }
+
+    /// The lines written so far (memory sinks only).
+    public var lines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return buffer ?? []
+    }
+}

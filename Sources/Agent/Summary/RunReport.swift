@@ -1,0 +1,78 @@
+import Exporter
+import Probes
+
+/// Everything the end-of-test summary and `--summary-export` show, computed once.
+struct RunReport {
+    struct CheckTotal {
+        var name: String
+        var passes: UInt64
+        var fails: UInt64
+    }
+
+    let scenarioName: String
+    let probeNames: [String]
+    /// Per probe, in config order.
+    let perProbe: [ProbeStats]
+    /// All probes merged (checks excluded: see `checks`).
+    let total: ProbeStats
+    /// Checks summed by name over probes, in order of first appearance (as k6 groups them).
+    let checks: [CheckTotal]
+    let elapsedSeconds: Double
+    let vus: GaugeStats
+    let vusMax: Int
+    let aborted: Bool
+
+    init(scenario: ScenarioSpec, outcome: RunController.Outcome, layout: StatsLayout) {
+        scenarioName = scenario.name
+        probeNames = scenario.probes.map(\.name)
+        perProbe = outcome.stats
+        var total = ProbeStats(checkCount: 0, layout: layout)
+        for s in outcome.stats { total.merge(s, includingChecks: false) }
+        self.total = total
+        var checks: [CheckTotal] = []
+        var index: [String: Int] = [:]
+        for (p, probe) in scenario.probes.enumerated() {
+            for (i, c) in probe.checks.enumerated() {
+                let s = outcome.stats[p]
+                if let k = index[c.name] {
+                    checks[k].passes += s.checkPasses[i]
+                    checks[k].fails += s.checkFails[i]
+                } else {
+                    index[c.name] = checks.count
+                    checks.append(CheckTotal(name: c.name, passes: s.checkPasses[i], fails: s.checkFails[i]))
+                }
+            }
+        }
+        self.checks = checks
+        elapsedSeconds = max(outcome.elapsedSeconds, 1e-9)
+        vus = outcome.vus
+        vusMax = outcome.vusMax
+        aborted = outcome.aborted
+    }
+
+    var checkPasses: UInt64 { checks.reduce(0) { $0 + $1.passes } }
+    var checkFails: UInt64 { checks.reduce(0) { $0 + $1.fails } }
+}
+
+/// k6's statistics of a trend, in milliseconds.
+struct TrendStats {
+    var avg = 0.0, min = 0.0, med = 0.0, max = 0.0, p90 = 0.0, p95 = 0.0, p99 = 0.0
+    var count: UInt64 = 0
+
+    init(_ h: LogLinearHistogram) {
+        guard h.count > 0 else { return }
+        count = h.count
+        avg = (h.mean ?? 0) / 1000
+        min = Double(h.min) / 1000
+        max = Double(h.max) / 1000
+        med = (h.quantile(0.5) ?? 0) / 1000
+        p90 = (h.quantile(0.90) ?? 0) / 1000
+        p95 = (h.quantile(0.95) ?? 0) / 1000
+        p99 = (h.quantile(0.99) ?? 0) / 1000
+    }
+
+    /// In k6's order and spelling.
+    var named: [(String, Double)] {
+        [("avg", avg), ("min", min), ("med", med), ("max", max), ("p(90)", p90), ("p(95)", p95), ("p(99)", p99)]
+    }
+}

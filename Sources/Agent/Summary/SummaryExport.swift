@@ -1,0 +1,83 @@
+import Exporter
+import Foundation
+
+/// Writes `--summary-export`: k6's legacy summary JSON shape (SPEC §1), so a script that
+/// reads k6's file reads ours, plus kalm's unambiguous `thresholds` list and `passed`.
+struct SummaryExport {
+    let report: RunReport
+    /// metric → [expression: crossed] as k6 writes it (true = the threshold failed).
+    var k6Thresholds: [String: [String: Bool]] = [:]
+    /// kalm's own list: metric, threshold, ok, observed.
+    var thresholdList: [[String: Any]] = []
+    var passed = true
+
+    func jsonObject() -> [String: Any] {
+        let r = report
+        let t = r.total
+        let secs = r.elapsedSeconds
+        var metrics: [String: Any] = [:]
+
+        func trend(_ name: String, _ h: LogLinearHistogram) {
+            var m: [String: Any] = [:]
+            for (k, v) in TrendStats(h).named { m[k] = v }
+            metrics[name] = m
+        }
+        func counter(_ name: String, _ n: UInt64) {
+            metrics[name] = ["count": n, "rate": Double(n) / secs]
+        }
+        func rate(_ name: String, trues: UInt64, falses: UInt64) {
+            let total = trues + falses
+            metrics[name] = ["passes": trues, "fails": falses, "value": total == 0 ? 0 : Double(trues) / Double(total)]
+        }
+
+        for tr in Trend.allCases { trend(tr.metricName, t.trends[tr.rawValue]) }
+        counter("http_reqs", t.requests)
+        counter("iterations", t.iterations)
+        counter("data_sent", t.bytesSent)
+        counter("data_received", t.bytesReceived)
+        counter("dropped_iterations", t.droppedIterations)
+        // k6's Rate counts non-zero samples as "passes": for http_req_failed that is the failed requests.
+        rate("http_req_failed", trues: t.failedRequests, falses: t.requests - t.failedRequests)
+        rate("checks", trues: r.checkPasses, falses: r.checkFails)
+        rate("availability", trues: t.iterationsSucceeded, falses: t.iterationsFailed)
+        let vmin = r.vus.min.isFinite ? r.vus.min : 0
+        let vmax = r.vus.max.isFinite ? r.vus.max : 0
+        metrics["vus"] = ["value": r.vus.value, "min": vmin, "max": vmax]
+        metrics["vus_max"] = ["value": Double(r.vusMax), "min": Double(r.vusMax), "max": Double(r.vusMax)]
+        if r.probeNames.count > 1 {
+            for (i, p) in r.probeNames.enumerated() {
+                let s = r.perProbe[i]
+                trend("http_req_duration{probe:\(p)}", s.trends[Trend.duration.rawValue])
+                counter("http_reqs{probe:\(p)}", s.requests)
+                rate("http_req_failed{probe:\(p)}", trues: s.failedRequests, falses: s.requests - s.failedRequests)
+            }
+        }
+        for (metric, marks) in k6Thresholds {
+            if var m = metrics[metric] as? [String: Any] {
+                m["thresholds"] = marks
+                metrics[metric] = m
+            }
+        }
+
+        var checks: [String: Any] = [:]
+        for c in r.checks {
+            checks[c.name] = ["name": c.name, "path": "::\(c.name)", "id": Self.md5Hex("::\(c.name)"),
+                              "passes": c.passes, "fails": c.fails]
+        }
+        let root: [String: Any] = ["name": "", "path": "", "id": Self.md5Hex(""), "groups": [String: Any](), "checks": checks]
+        return ["root_group": root, "metrics": metrics, "thresholds": thresholdList, "passed": passed,
+                "state": ["testRunDurationMs": secs * 1000, "isStdOutTTY": isatty(1) == 1, "isStdErrTTY": isatty(2) == 1]]
+    }
+
+    func write(to path: String) throws {
+        let data = try JSONSerialization.data(withJSONObject: jsonObject(), options: [.prettyPrinted, .sortedKeys])
+        guard FileManager.default.createFile(atPath: path, contents: data + Data("\n".utf8)) else {
+            throw UsageError("--summary-export: cannot write \(path) (does the directory exist and is it writable?)")
+        }
+    }
+
+    /// k6 identifies groups and checks by the MD5 of their path.
+    static func md5Hex(_ s: String) -> String {
+        MD5.hex(Array(s.utf8))
+    }
+}
