@@ -35,10 +35,11 @@ struct SummaryExport {
         counter("iterations", t.iterations)
         counter("data_sent", t.bytesSent)
         counter("data_received", t.bytesReceived)
-        counter("dropped_iterations", t.droppedIterations)
+        // Like k6, metrics that never received a sample are left out.
+        if t.droppedIterations > 0 { counter("dropped_iterations", t.droppedIterations) }
         // k6's Rate counts non-zero samples as "passes": for http_req_failed that is the failed requests.
         rate("http_req_failed", trues: t.failedRequests, falses: t.requests - t.failedRequests)
-        rate("checks", trues: r.checkPasses, falses: r.checkFails)
+        if !r.checks.isEmpty { rate("checks", trues: r.checkPasses, falses: r.checkFails) }
         rate("availability", trues: t.iterationsSucceeded, falses: t.iterationsFailed)
         let vmin = r.vus.min.isFinite ? r.vus.min : 0
         let vmax = r.vus.max.isFinite ? r.vus.max : 0
@@ -65,8 +66,7 @@ struct SummaryExport {
                               "passes": c.passes, "fails": c.fails]
         }
         let root: [String: Any] = ["name": "", "path": "", "id": Self.md5Hex(""), "groups": [String: Any](), "checks": checks]
-        return ["root_group": root, "metrics": metrics, "thresholds": thresholdList, "passed": passed,
-                "state": ["testRunDurationMs": secs * 1000, "isStdOutTTY": isatty(1) == 1, "isStdErrTTY": isatty(2) == 1]]
+        return ["root_group": root, "metrics": metrics, "thresholds": thresholdList, "passed": passed]
     }
 
     func write(to path: String) throws {

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Runs the real `kalm` binary built next to the test bundle, with a time limit.
+struct KalmProcess {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var output: String { stdout + stderr }
+    }
+
+    /// `.build/<config>/kalm`, next to the test executable.
+    static var binary: String {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        // The test bundle may be `kalmPackageTests.xctest` (a file) in the products directory.
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("kalm").path), dir.path != "/" {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("kalm").path
+    }
+
+    /// Runs kalm with `args`; kills it after `timeout` seconds (the result then has status -9).
+    static func run(_ args: [String], timeout: Double = 60, environment: [String: String]? = nil,
+                    signal: (after: Double, signo: Int32)? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        if let environment {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let outData = ReadAll(out.fileHandleForReading)
+        let errData = ReadAll(err.fileHandleForReading)
+        if let s = signal {
+            Thread.sleep(forTimeInterval: s.after)
+            kill(p.processIdentifier, s.signo)
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            return Result(status: -9, stdout: outData.wait(), stderr: errData.wait())
+        }
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: outData.wait(), stderr: errData.wait())
+    }
+}
+
+/// Drains a pipe on a background thread so a chatty child never blocks on a full pipe.
+final class ReadAll: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A temporary file holding `text`.
+func tempFile(_ text: String, name: String = "kalm.yml") throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kalm-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let path = dir.appendingPathComponent(name).path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
