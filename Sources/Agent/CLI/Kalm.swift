@@ -13,7 +13,7 @@ struct Kalm: ParsableCommand {
             kalm demo                a demo API and an agent probing it
             """,
         version: BuildInfo.versionLine,
-        subcommands: [RunCommand.self, CheckCommand.self]
+        subcommands: [AgentCommand.self, RunCommand.self, CheckCommand.self, DemoCommand.self]
     )
 }
 

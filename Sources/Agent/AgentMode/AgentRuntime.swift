@@ -1,0 +1,174 @@
+import Exporter
+import Foundation
+import Logging
+import Probes
+import Synchronization
+
+/// The agent's moving parts: the config in force, the continuous scenarios it runs,
+/// reloads, and what `/metrics` reads.
+///
+/// Reload keeps what did not change: a scenario whose spec is identical keeps running
+/// untouched; a changed scenario restarts, but each of its probes that did not change
+/// keeps its recorder, so counters continue and windows keep their data.
+final class AgentRuntime: @unchecked Sendable {
+    struct State {
+        var config: KalmConfig
+        var runs: [String: ScenarioRun] = [:]
+        var reloadSuccessful = true
+        var lastReloadSuccess: Double
+        var started = false
+    }
+
+    let configPath: String?
+    let env: [String: String]
+    let threads: Int
+    let logger: Logger
+    private let state: Mutex<State>
+    /// Serialises reloads (SIGHUP and POST /-/reload may race).
+    private let reloading = Mutex<Bool>(false)
+    private(set) lazy var scrapeCache = ScrapeCache(ttl: 1.0) { [unowned self] in self.families() }
+
+    init(config: KalmConfig, configPath: String?, env: [String: String], threads: Int, logger: Logger) {
+        self.configPath = configPath
+        self.env = env
+        self.threads = threads
+        self.logger = logger
+        state = Mutex(State(config: config, lastReloadSuccess: Date().timeIntervalSince1970))
+    }
+
+    var config: KalmConfig { state.withLock { $0.config } }
+    var isReady: Bool { state.withLock { $0.started } }
+
+    /// Starts every continuous scenario. Throws when an engine cannot start (libcurl).
+    func start() throws {
+        let cfg = config
+        var runs: [String: ScenarioRun] = [:]
+        for s in cfg.scenarios where s.continuous {
+            let run = try makeRun(s, config: cfg, previous: nil)
+            run.start()
+            runs[s.name] = run
+            logger.info("scenario started", metadata: ["scenario": .string(s.name), "probes": .string(s.probeNames.joined(separator: ",")),
+                                                      "vus": .stringConvertible(s.spec.executor.maxVUs)])
+        }
+        if runs.isEmpty {
+            logger.warning("no continuous scenario in the config: nothing to probe (set `continuous: true` on a scenario)")
+        }
+        state.withLock {
+            $0.runs = runs
+            $0.started = true
+        }
+    }
+
+    /// Re-reads the config file. Nil on success, else why it was rejected (the old config keeps running).
+    func reload() async -> String? {
+        guard let path = configPath else { return "this agent has no config file to reload" }
+        let busy = reloading.withLock { r -> Bool in
+            if r { return true }
+            r = true
+            return false
+        }
+        if busy { return "a reload is already in progress" }
+        defer { reloading.withLock { $0 = false } }
+        let new: KalmConfig
+        do {
+            new = try ConfigLoader.load(path: path, env: env)
+        } catch {
+            let why = (error as? CustomStringConvertible)?.description ?? "\(error)"
+            state.withLock { $0.reloadSuccessful = false }
+            logger.error("config reload failed; keeping the running config", metadata: ["file": .string(path), "err": .string(why)])
+            scrapeCache.invalidate()
+            return why
+        }
+        let (old, oldRuns) = state.withLock { ($0.config, $0.runs) }
+        var keep: [String: ScenarioRun] = [:]
+        var start: [ScenarioRun] = []
+        var stop: [ScenarioRun] = []
+        do {
+            for s in new.scenarios where s.continuous {
+                let prev = oldRuns[s.name]
+                if let prev, prev.config == s, Self.sameSeries(old.agent, new.agent) {
+                    keep[s.name] = prev
+                    continue
+                }
+                let run = try makeRun(s, config: new, previous: Self.sameSeries(old.agent, new.agent) ? prev : nil)
+                keep[s.name] = run
+                start.append(run)
+                if let prev { stop.append(prev) }
+            }
+        } catch {
+            state.withLock { $0.reloadSuccessful = false }
+            return "cannot start the new scenarios: \(error)"
+        }
+        for (name, run) in oldRuns where keep[name] !== run && !stop.contains(where: { $0 === run }) {
+            stop.append(run)
+        }
+        for r in start { r.start() }
+        state.withLock {
+            $0.config = new
+            $0.runs = keep
+            $0.reloadSuccessful = true
+            $0.lastReloadSuccess = Date().timeIntervalSince1970
+        }
+        scrapeCache.invalidate()
+        logger.info("config reloaded", metadata: ["file": .string(path), "restarted": .stringConvertible(start.count),
+                                                  "stopped": .stringConvertible(stop.count - start.count)])
+        for r in stop { await r.stop() }
+        return nil
+    }
+
+    /// Stops every scenario; returns once in-flight requests have finished or timed out.
+    func stopAll() async {
+        let runs = state.withLock { s -> [ScenarioRun] in
+            s.started = false
+            return Array(s.runs.values)
+        }
+        await withTaskGroup(of: Void.self) { g in
+            for r in runs { g.addTask { await r.stop() } }
+        }
+    }
+
+    /// The scenario runs, for the status page.
+    var runs: [ScenarioRun] { state.withLock { Array($0.runs.values) }.sorted { $0.config.name < $1.config.name } }
+
+    // MARK: Metrics
+
+    /// Every family `/metrics` shows.
+    func families() -> [MetricFamily] {
+        let (cfg, runs, ok, okAt) = state.withLock { ($0.config, Array($0.runs.values), $0.reloadSuccessful, $0.lastReloadSuccess) }
+        let agentLabels = cfg.agent.labels
+        let probeFamilies = ProbeFamilies(agentLabels: agentLabels, buckets: cfg.agent.buckets,
+                                          phaseBuckets: cfg.agent.phaseBuckets, quantiles: cfg.agent.quantiles)
+        var out = probeFamilies.collect(runs.map(\.source).sorted { $0.name < $1.name }, now: MonotonicClock.now())
+        let base: MetricLabels = agentLabels.map { (name: $0.0, value: $0.1) }
+        var build = MetricFamily(name: "kalm_build_info", help: "kalm's version and revision; always 1.", type: .gauge)
+        build.add(1, labels: [(name: "revision", value: BuildInfo.revision), (name: "version", value: BuildInfo.version)] + base)
+        var reload = MetricFamily(name: "kalm_config_last_reload_successful", help: "Whether the last configuration reload attempt was successful.", type: .gauge)
+        reload.add(ok ? 1 : 0, labels: base)
+        var reloadAt = MetricFamily(name: "kalm_config_last_reload_success_timestamp_seconds", help: "Timestamp of the last successful configuration reload.", type: .gauge, unit: "seconds")
+        reloadAt.add(okAt, labels: base)
+        var active = MetricFamily(name: "kalm_scenario_active", help: "Whether the scenario is running now (1) or not (0).", type: .gauge)
+        for s in cfg.scenarios {
+            let running = runs.contains { $0.config.name == s.name && !$0.engine.isFinished }
+            active.add(running ? 1 : 0, labels: [(name: "scenario", value: s.name)] + base)
+        }
+        out += [build, reload, reloadAt, active]
+        out += ProcessMetrics.collect(labels: base)
+        return out
+    }
+
+    // MARK: Helpers
+
+    private func makeRun(_ s: ScenarioConfig, config cfg: KalmConfig, previous: ScenarioRun?) throws -> ScenarioRun {
+        let layout = StatsLayout(buckets: cfg.agent.buckets, phaseBuckets: cfg.agent.phaseBuckets)
+        let windows = cfg.agent.windows.map { WindowSpec(name: $0.name, seconds: $0.seconds) }
+        let recorders = s.spec.probes.map { p in
+            previous?.recorder(for: p) ?? ProbeRecorder(checkCount: p.checks.count, layout: layout, windows: windows)
+        }
+        return try ScenarioRun(config: s, recorders: recorders, layout: layout, windows: windows, threads: threads)
+    }
+
+    /// Whether two agent settings produce series of the same shape (same buckets and windows).
+    static func sameSeries(_ a: AgentSettings, _ b: AgentSettings) -> Bool {
+        a.buckets == b.buckets && a.phaseBuckets == b.phaseBuckets && a.windows == b.windows
+    }
+}

@@ -1,0 +1,45 @@
+import Exporter
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+
+/// Runs the probes: starts the continuous scenarios, reloads on SIGHUP, and on graceful
+/// shutdown stops them, letting in-flight requests finish or time out.
+struct ProbeService: Service {
+    let runtime: AgentRuntime
+
+    func run() async throws {
+        try runtime.start()
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            runtime.logger.info("SIGHUP: reloading the config")
+            _ = await runtime.reload()
+        }
+        runtime.logger.info("stopping: waiting for in-flight requests")
+        await runtime.stopAll()
+    }
+}
+
+/// Serves /metrics, /, /-/healthy, /-/ready and /-/reload until graceful shutdown.
+struct MetricsService: Service {
+    let runtime: AgentRuntime
+    let addresses: [String]
+    let group: EventLoopGroup
+    /// Called with the bound addresses once listening (kalm demo prints them).
+    var onListening: (@Sendable ([String]) -> Void)?
+
+    func run() async throws {
+        let runtime = self.runtime
+        let endpoints = MetricsEndpoints(
+            metrics: { accept, encoding in runtime.scrapeCache.respond(accept: accept, acceptEncoding: encoding) },
+            statusPage: { StatusPage.render(runtime: runtime) },
+            reload: { await runtime.reload() },
+            isReady: { runtime.isReady })
+        let server = try await MetricsHTTPServer.start(addresses: addresses, endpoints: endpoints, group: group,
+                                                       logger: runtime.logger)
+        onListening?(server.boundAddresses)
+        try? await gracefulShutdown()
+        await server.shutdown()
+    }
+}

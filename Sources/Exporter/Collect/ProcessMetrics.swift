@@ -1,0 +1,52 @@
+import Foundation
+
+/// The standard process collector's families (Prometheus client libraries' names), from /proc.
+public enum ProcessMetrics {
+    /// Unix time this process started, read once.
+    static let startTime: Double = {
+        // /proc/self/stat field 22 is the start time in clock ticks since boot; btime is boot time.
+        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")"),
+              let statAll = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let btimeLine = statAll.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
+              let btime = Double(btimeLine.split(separator: " ")[1]) else {
+            return Date().timeIntervalSince1970
+        }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After ")": state is field 3, so starttime (field 22) is index 19.
+        guard fields.count > 19, let ticks = Double(fields[19]) else { return Date().timeIntervalSince1970 }
+        return btime + ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }()
+
+    public static func collect(labels: MetricLabels) -> [MetricFamily] {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        var rss = 0.0, vsize = 0.0
+        if let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) {
+            let f = statm.split(separator: " ")
+            let page = Double(sysconf(Int32(_SC_PAGESIZE)))
+            if f.count > 1 { vsize = (Double(f[0]) ?? 0) * page; rss = (Double(f[1]) ?? 0) * page }
+        }
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+        var lim = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim)
+
+        func gauge(_ name: String, _ help: String, _ v: Double, unit: String? = nil) -> MetricFamily {
+            var f = MetricFamily(name: name, help: help, type: .gauge, unit: unit)
+            f.add(v, labels: labels)
+            return f
+        }
+        var cpuFamily = MetricFamily(name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.", type: .counter, unit: "seconds")
+        cpuFamily.add(cpu, labels: labels)
+        return [
+            cpuFamily,
+            gauge("process_resident_memory_bytes", "Resident memory size in bytes.", rss, unit: "bytes"),
+            gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", vsize, unit: "bytes"),
+            gauge("process_open_fds", "Number of open file descriptors.", Double(max(0, fds - 1))),
+            gauge("process_max_fds", "Maximum number of open file descriptors.", Double(lim.rlim_cur)),
+            gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", startTime, unit: "seconds"),
+        ]
+    }
+}

@@ -1,0 +1,37 @@
+import Probes
+
+/// A running scenario as the exposition sees it: names, labels, and the recorders to read.
+public struct ScenarioSource: Sendable {
+    public var name: String
+    public var probes: [ProbeSource]
+    /// True for arrival-rate executors: they expose dropped iterations and start lag.
+    public var openModel: Bool
+    /// VUs running now and the most the executor can use, per probe (nil: not running).
+    public var activeVUs: [Int]?
+    public var maxVUs: Int
+
+    public init(name: String, probes: [ProbeSource], openModel: Bool = false, activeVUs: [Int]? = nil, maxVUs: Int = 0) {
+        self.name = name
+        self.probes = probes
+        self.openModel = openModel
+        self.activeVUs = activeVUs
+        self.maxVUs = maxVUs
+    }
+}
+
+/// One probe of a scenario: its `probe` label, its own labels, its checks' names and its recorder.
+public struct ProbeSource: Sendable {
+    public var name: String
+    public var labels: [(String, String)]
+    public var checkNames: [String]
+    public var isHTTPS: Bool
+    public var recorder: ProbeRecorder
+
+    public init(name: String, labels: [(String, String)], checkNames: [String], isHTTPS: Bool, recorder: ProbeRecorder) {
+        self.name = name
+        self.labels = labels
+        self.checkNames = checkNames
+        self.isHTTPS = isHTTPS
+        self.recorder = recorder
+    }
+}
