@@ -73,7 +73,7 @@ final class AgentRuntime: @unchecked Sendable {
         do {
             new = try ConfigLoader.load(path: path, env: env)
         } catch {
-            let why = (error as? CustomStringConvertible)?.description ?? "\(error)"
+            let why = "\(error)"
             state.withLock { $0.reloadSuccessful = false }
             logger.error("config reload failed; keeping the running config", metadata: ["file": .string(path), "err": .string(why)])
             scrapeCache.invalidate()
@@ -86,11 +86,13 @@ final class AgentRuntime: @unchecked Sendable {
         do {
             for s in new.scenarios where s.continuous {
                 let prev = oldRuns[s.name]
-                if let prev, prev.config == s, Self.sameSeries(old.agent, new.agent) {
+                let (layout, windows) = Self.layout(for: s, config: new)
+                if let prev, prev.config == s, prev.layout == layout, prev.windows == windows,
+                   Self.thresholds(for: prev.config, config: old) == Self.thresholds(for: s, config: new) {
                     keep[s.name] = prev
                     continue
                 }
-                let run = try makeRun(s, config: new, previous: Self.sameSeries(old.agent, new.agent) ? prev : nil)
+                let run = try makeRun(s, config: new, previous: prev)
                 keep[s.name] = run
                 start.append(run)
                 if let prev { stop.append(prev) }
@@ -151,7 +153,15 @@ final class AgentRuntime: @unchecked Sendable {
             let running = runs.contains { $0.config.name == s.name && !$0.engine.isFinished }
             active.add(running ? 1 : 0, labels: [(name: "scenario", value: s.name)] + base)
         }
-        out += [build, reload, reloadAt, active]
+        var passing = MetricFamily(name: "kalm_threshold_passing", help: "Whether a threshold holds (1) or not (0) over each rolling window; no sample for a window without data.", type: .gauge)
+        let now = MonotonicClock.now()
+        for run in runs.sorted(by: { $0.config.name < $1.config.name }) {
+            for r in run.thresholdResults(now: now) {
+                passing.add(r.ok ? 1 : 0, labels: [(name: "scenario", value: run.config.name), (name: "metric", value: r.threshold.key),
+                                                   (name: "threshold", value: r.threshold.source), (name: "window", value: r.window)] + base)
+            }
+        }
+        out += [build, reload, reloadAt, active, passing]
         out += ProcessMetrics.collect(labels: base)
         return out
     }
@@ -159,12 +169,26 @@ final class AgentRuntime: @unchecked Sendable {
     // MARK: Helpers
 
     private func makeRun(_ s: ScenarioConfig, config cfg: KalmConfig, previous: ScenarioRun?) throws -> ScenarioRun {
-        let layout = StatsLayout(buckets: cfg.agent.buckets, phaseBuckets: cfg.agent.phaseBuckets)
-        let windows = cfg.agent.windows.map { WindowSpec(name: $0.name, seconds: $0.seconds) }
+        let (layout, windows) = Self.layout(for: s, config: cfg)
+        let reuse = previous.flatMap { $0.layout == layout && $0.windows == windows ? $0 : nil }
         let recorders = s.spec.probes.map { p in
-            previous?.recorder(for: p) ?? ProbeRecorder(checkCount: p.checks.count, layout: layout, windows: windows)
+            reuse?.recorder(for: p) ?? ProbeRecorder(checkCount: p.checks.count, layout: layout, windows: windows)
         }
-        return try ScenarioRun(config: s, recorders: recorders, layout: layout, windows: windows, threads: threads)
+        return try ScenarioRun(config: s, recorders: recorders, layout: layout, windows: windows, threads: threads,
+                               thresholds: Self.thresholds(for: s, config: cfg))
+    }
+
+    /// The thresholds that apply to a scenario: the top-level ones, then its own.
+    static func thresholds(for s: ScenarioConfig, config: KalmConfig) -> [Threshold] {
+        (config.thresholds + s.thresholds).map(\.compiled)
+    }
+
+    /// What a scenario's recorders keep: buckets from the config, extras its thresholds read.
+    static func layout(for s: ScenarioConfig, config cfg: KalmConfig) -> (StatsLayout, [WindowSpec]) {
+        let ts = thresholds(for: s, config: cfg)
+        let layout = StatsLayout(buckets: cfg.agent.buckets, phaseBuckets: cfg.agent.phaseBuckets,
+                                 statusTrends: ThresholdNeeds.statusTrends(ts), windowExtras: ThresholdNeeds.windowExtras(ts))
+        return (layout, cfg.agent.windows.map { WindowSpec(name: $0.name, seconds: $0.seconds) })
     }
 
     /// Whether two agent settings produce series of the same shape (same buckets and windows).

@@ -10,9 +10,13 @@ final class ScenarioRun: @unchecked Sendable {
     /// The layout and windows the recorders were made with (a change means new recorders).
     let layout: StatsLayout
     let windows: [WindowSpec]
+    /// The thresholds that apply to this scenario (top-level, then its own).
+    let thresholds: [Threshold]
 
-    init(config: ScenarioConfig, recorders: [ProbeRecorder], layout: StatsLayout, windows: [WindowSpec], threads: Int) throws {
+    init(config: ScenarioConfig, recorders: [ProbeRecorder], layout: StatsLayout, windows: [WindowSpec], threads: Int,
+         thresholds: [Threshold]) throws {
         self.config = config
+        self.thresholds = thresholds
         self.layout = layout
         self.windows = windows
         sink = RecorderSink(recorders)
@@ -34,6 +38,23 @@ final class ScenarioRun: @unchecked Sendable {
                 c.resume()
             }
         }
+    }
+
+    /// Each threshold over each window (SPEC §2): a window without data gives no result.
+    func thresholdResults(now: UInt64) -> [(threshold: Threshold, window: String, ok: Bool, observed: Double)] {
+        guard !thresholds.isEmpty else { return [] }
+        let perProbe = sink.recorders.map { $0.windowSnapshots(now: now) }
+        let probes = config.spec.probes.map { ThresholdProbe(name: $0.name, checkNames: $0.checks.map(\.name)) }
+        let active = engine.isFinished ? 0 : engine.activeVUs().reduce(0, +)
+        var out: [(threshold: Threshold, window: String, ok: Bool, observed: Double)] = []
+        for (w, spec) in windows.enumerated() {
+            let data = WindowThresholdData(scenario: config.name, probes: probes, windows: perProbe.map { $0[w] },
+                                           activeVUs: Double(active), maxVUs: Double(config.spec.executor.maxVUs * probes.count))
+            for t in thresholds {
+                if let r = t.evaluate(data) { out.append((t, spec.name, r.ok, r.observed)) }
+            }
+        }
+        return out
     }
 
     /// The recorder of probe `name`, if this run has one with exactly `spec`.

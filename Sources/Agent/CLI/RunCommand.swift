@@ -28,6 +28,15 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("summary-export"), help: ArgumentHelp("Write the summary as k6-shaped JSON to this file.", valueName: "file"))
     var summaryExport: String?
 
+    @Option(name: .customLong("junit"), help: ArgumentHelp("Write a JUnit XML report: a testcase per threshold and per check.", valueName: "file"))
+    var junit: String?
+
+    @Option(name: .customLong("baseline"), help: ArgumentHelp("Compare with an earlier --summary-export (kalm's or k6's).", valueName: "file"))
+    var baseline: String?
+
+    @Option(name: .customLong("max-regression"), help: ArgumentHelp("With --baseline: fail (99) when p(95)/p(99) grew more than this, or the error rate more than max(this share, 0.1 pt).", valueName: "percent"))
+    var maxRegression: String?
+
     @OptionGroup var engine: EngineOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -49,15 +58,53 @@ struct RunCommand: ParsableCommand {
             spec = ScenarioSpec(name: "default", probes: cfg.probes, executor: .constantVUs(vus: vus ?? 1, duration: d))
         }
         try Self.requireSupported(spec.executor)
-        let layout = StatsLayout(buckets: cfg.agent.buckets, phaseBuckets: cfg.agent.phaseBuckets)
+        let maxRegressionPercent = try maxRegression.map(BaselineComparison.parsePercent)
+        if maxRegressionPercent != nil, baseline == nil {
+            throw UsageError("--max-regression needs --baseline FILE (the export to compare with)")
+        }
+        let baselineMetrics = try baseline.map(BaselineComparison.load)
+        let thresholds = chosen.map { RunThresholds(config: cfg, scenario: $0) } ?? RunThresholds(config: cfg, scenario: nil)
+        let layout = StatsLayout(buckets: cfg.agent.buckets, phaseBuckets: cfg.agent.phaseBuckets,
+                                 statusTrends: ThresholdNeeds.statusTrends(thresholds.all))
         let controller = RunController(scenario: spec, threads: threads, layout: layout, logger: logger)
-        let outcome = try controller.run()
+        let progress = ProgressReporter(totalSeconds: spec.executor.duration)
+        let outcome = try controller.run(thresholds: thresholds, progress: progress)
         let report = RunReport(scenario: spec, outcome: outcome, layout: layout)
-        print(SummaryPrinter(report: report).render())
+        let data = RunThresholdData(
+            scenario: spec.name, probes: spec.probes.map { ThresholdProbe(name: $0.name, checkNames: $0.checks.map(\.name)) },
+            stats: outcome.stats, elapsedSeconds: outcome.elapsedSeconds, vus: outcome.vus.value, vusMax: Double(outcome.vusMax))
+        var results = thresholds.evaluate(data)
+        if let hit = outcome.abortedBy, let i = results.firstIndex(where: { $0.threshold == hit.threshold }), results[i].ok {
+            // It failed when the run was stopped; that verdict stands.
+            results[i] = hit
+        }
+        var export = SummaryExport(report: report)
+        var comparison: BaselineComparison?
+        if let base = baselineMetrics, let path = baseline {
+            comparison = BaselineComparison(path: path, baseline: base, current: export.metricsObject(),
+                                            maxRegression: maxRegressionPercent)
+        }
+        let passed = results.allSatisfy(\.ok) && outcome.abortedBy == nil && (comparison?.passed ?? true)
+
+        var printer = SummaryPrinter(report: report)
+        printer.thresholds = results
+        printer.abortedBy = outcome.abortedBy
+        print(printer.render(), terminator: "")
+        if let comparison { print(comparison.render()) }
+        if !passed, !outcome.aborted {
+            let failed = results.filter { !$0.ok }.map { "\($0.threshold.key) \($0.threshold.source) (\($0.observedText))" }
+            let regressions = comparison?.verdicts.filter { !$0.ok }.map(\.what) ?? []
+            printErr("error: thresholds failed: " + (failed + regressions).joined(separator: "; "))
+        }
         if let path = summaryExport {
-            try SummaryExport(report: report).write(to: path)
+            export.setThresholds(results, comparison: comparison, passed: passed)
+            try export.write(to: path)
+        }
+        if let path = junit {
+            try JUnitReport.make(report: report, scenario: spec, results: results, comparison: comparison).write(to: path)
         }
         if outcome.aborted { throw ExitCode(KalmExit.aborted) }
+        if !passed { throw ExitCode(KalmExit.thresholdsFailed) }
     }
 
     /// Arrival-rate executors are accepted by the config schema but not run yet.

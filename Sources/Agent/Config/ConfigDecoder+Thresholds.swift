@@ -1,3 +1,4 @@
+import Exporter
 import Foundation
 
 extension ConfigDecoder {
@@ -13,6 +14,12 @@ extension ConfigDecoder {
             if e.key.range(of: #"^[a-zA-Z_][a-zA-Z0-9_]*(\{[^{}]*\})?$"#, options: .regularExpression) == nil {
                 context.error("invalid metric \"\(e.key)\"; write a k6 metric name with an optional selector, e.g. http_req_duration{probe:api}",
                               at: e.keyMark, path: e.value.path)
+                continue
+            }
+            do {
+                _ = try Threshold.parseKey(e.key)
+            } catch {
+                context.error("\(error)", at: e.keyMark, path: e.value.path)
                 continue
             }
             guard let items = e.value.sequence(what: "a list of thresholds, e.g. [\"p(95)<200\"]") else { continue }
@@ -50,8 +57,21 @@ extension ConfigDecoder {
             exprNode.invalid("threshold", reason: "no comparison", fix: "write AGGREGATION OPERATOR VALUE, e.g. \"p(95)<200\" or \"rate<0.01\"")
             return nil
         }
+        do {
+            _ = try Threshold.parseKey(metric)
+        } catch {
+            // Reported once per key by decodeThresholds.
+            return nil
+        }
+        let compiled: Threshold
+        do {
+            compiled = try Threshold(key: metric, expression: trimmed, abortOnFail: abortOnFail, delayAbortEval: delay)
+        } catch {
+            exprNode.fail("\(error)")
+            return nil
+        }
         return ThresholdDeclaration(
-            metric: metric, expression: trimmed, abortOnFail: abortOnFail, delayAbortEval: delay,
+            compiled: compiled, metric: metric, expression: trimmed, abortOnFail: abortOnFail, delayAbortEval: delay,
             file: context.file, line: exprNode.mark?.line ?? 0, column: exprNode.mark?.column ?? 0, path: exprNode.path)
     }
 }

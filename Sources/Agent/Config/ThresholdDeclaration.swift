@@ -1,5 +1,9 @@
 /// One threshold as written in the config; the expression is parsed later (k6's grammar).
+import Exporter
+
 struct ThresholdDeclaration: Sendable, Equatable {
+    /// The parsed threshold (k6's grammar); the decoder reports a malformed one at its place.
+    var compiled: Threshold
     /// The key as written, selector included: `http_req_duration{probe:valuations}`.
     var metric: String
     /// The expression as written: `p(95)<200`.

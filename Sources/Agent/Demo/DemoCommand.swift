@@ -43,8 +43,9 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
         let apiURL = api.baseURL
+        let fallback = address
         try await AgentRunner.run(runtime: runtime, addresses: [address], logger: logger) { bound in
-            let host = bound.first ?? address
+            let host = bound.first ?? fallback
             print("""
 
                 kalm demo is running (Ctrl-C to stop).

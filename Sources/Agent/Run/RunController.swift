@@ -27,10 +27,17 @@ final class RunController {
         var vus: GaugeStats
         var vusMax: Int
         var aborted: Bool
+        /// The abortOnFail threshold that stopped the run early.
+        var abortedBy: ThresholdResult?
     }
 
-    func run(onTick: ((_ elapsed: Double, _ sink: RecorderSink, _ vus: Int) -> Void)? = nil) throws -> Outcome {
-        let sink = RecorderSink(scenario.probes.map { ProbeRecorder(checkCount: $0.checks.count, layout: layout) })
+    /// The window `kalm run` keeps for "now" figures (progress line, breakpoint).
+    static let recentWindow = WindowSpec(name: "10s", seconds: 10)
+
+    func run(thresholds: RunThresholds, progress: ProgressReporter?) throws -> Outcome {
+        let sink = RecorderSink(scenario.probes.map {
+            ProbeRecorder(checkCount: $0.checks.count, layout: layout, windows: [Self.recentWindow])
+        })
         let engine = try Engine(scenario: scenario, threads: threads) { _ in sink }
         let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { count in
             if count == 1 {
@@ -45,18 +52,38 @@ final class RunController {
                                                    "libcurl": .string(Engine.curlVersion)])
         engine.start()
         var vus = GaugeStats()
+        var abortedBy: ThresholdResult?
         let executorEnd = scenario.executor.duration
+        let probes = scenario.probes.map { ThresholdProbe(name: $0.name, checkNames: $0.checks.map(\.name)) }
+        let vusMax = scenario.executor.maxVUs * scenario.probes.count
         while !engine.wait(timeout: 1.0) {
             let elapsed = Double(MonotonicClock.now() - engine.startedAt) / 1e9
             let active = engine.activeVUs().reduce(0, +)
             // Samples after the executor's end (graceful stop) would only show the wind-down.
             if elapsed < executorEnd, signals.fired == 0 { vus.observe(Double(active)) }
-            onTick?(elapsed, sink, active)
+            let stats = sink.snapshots()
+            if let progress {
+                let now = MonotonicClock.now()
+                progress.tick(elapsed: elapsed, stats: stats, recent: sink.recorders.compactMap { $0.windowSnapshots(now: now).first },
+                              vus: active)
+            }
+            if abortedBy == nil, !thresholds.abortOnFail.isEmpty {
+                let data = RunThresholdData(scenario: scenario.name, probes: probes, stats: stats, elapsedSeconds: elapsed,
+                                            vus: Double(active), vusMax: Double(vusMax))
+                if let hit = thresholds.abortTrigger(data, elapsed: elapsed) {
+                    abortedBy = hit
+                    logger.warning("threshold failed with abortOnFail: stopping the run",
+                                   metadata: ["metric": .string(hit.threshold.key), "threshold": .string(hit.threshold.source),
+                                              "observed": .string(hit.observedText)])
+                    engine.requestStop(grace: 0)
+                }
+            }
         }
+        progress?.finish()
         let elapsed = Double(MonotonicClock.now() - engine.startedAt) / 1e9
-        if vus.samples == 0 { vus.observe(Double(scenario.executor.maxVUs * scenario.probes.count)) }
-        return Outcome(stats: sink.snapshots(), elapsedSeconds: elapsed, vus: vus,
-                       vusMax: scenario.executor.maxVUs * scenario.probes.count, aborted: signals.fired > 0)
+        if vus.samples == 0 { vus.observe(Double(vusMax)) }
+        return Outcome(stats: sink.snapshots(), elapsedSeconds: elapsed, vus: vus, vusMax: vusMax,
+                       aborted: signals.fired > 0, abortedBy: abortedBy)
     }
 }
 

@@ -11,6 +11,7 @@ struct RunReport {
 
     let scenarioName: String
     let probeNames: [String]
+    let checkNamesPerProbe: [[String]]
     /// Per probe, in config order.
     let perProbe: [ProbeStats]
     /// All probes merged (checks excluded: see `checks`).
@@ -25,6 +26,7 @@ struct RunReport {
     init(scenario: ScenarioSpec, outcome: RunController.Outcome, layout: StatsLayout) {
         scenarioName = scenario.name
         probeNames = scenario.probes.map(\.name)
+        checkNamesPerProbe = scenario.probes.map { $0.checks.map(\.name) }
         perProbe = outcome.stats
         var total = ProbeStats(checkCount: 0, layout: layout)
         for s in outcome.stats { total.merge(s, includingChecks: false) }

@@ -11,6 +11,25 @@ struct SummaryExport {
     var thresholdList: [[String: Any]] = []
     var passed = true
 
+    /// Fills k6's per-metric `thresholds` maps, kalm's list, and `passed`.
+    mutating func setThresholds(_ results: [ThresholdResult], comparison: BaselineComparison?, passed: Bool) {
+        for r in results {
+            // k6: true means the threshold was crossed (failed).
+            k6Thresholds[r.threshold.key, default: [:]][r.threshold.source] = !r.ok
+            thresholdList.append(["metric": r.threshold.key, "threshold": r.threshold.source, "ok": r.ok,
+                                  "observed": r.observed, "observed_text": r.observedText])
+        }
+        for v in comparison?.verdicts ?? [] {
+            thresholdList.append(["metric": "baseline", "threshold": v.what, "ok": v.ok, "observed_text": v.detail])
+        }
+        self.passed = passed
+    }
+
+    /// Just the `metrics` object (the baseline comparison reads it).
+    func metricsObject() -> [String: Any] {
+        jsonObject()["metrics"] as! [String: Any]
+    }
+
     func jsonObject() -> [String: Any] {
         let r = report
         let t = r.total
@@ -54,10 +73,10 @@ struct SummaryExport {
             }
         }
         for (metric, marks) in k6Thresholds {
-            if var m = metrics[metric] as? [String: Any] {
-                m["thresholds"] = marks
-                metrics[metric] = m
-            }
+            // A selector's sub-metric appears under its own key, as in k6's export.
+            var m = metrics[metric] as? [String: Any] ?? subMetric(metric) ?? [:]
+            m["thresholds"] = marks
+            metrics[metric] = m
         }
 
         var checks: [String: Any] = [:]
@@ -67,6 +86,24 @@ struct SummaryExport {
         }
         let root: [String: Any] = ["name": "", "path": "", "id": Self.md5Hex(""), "groups": [String: Any](), "checks": checks]
         return ["root_group": root, "metrics": metrics, "thresholds": thresholdList, "passed": passed]
+    }
+
+    /// Values of a sub-metric (`http_req_duration{probe:x}`) a threshold names.
+    private func subMetric(_ key: String) -> [String: Any]? {
+        guard let (metric, selector) = try? Threshold.parseKey(key) else { return nil }
+        let data = RunThresholdData(scenario: report.scenarioName,
+                                    probes: zip(report.probeNames, report.checkNamesPerProbe).map { ThresholdProbe(name: $0, checkNames: $1) },
+                                    stats: report.perProbe, elapsedSeconds: report.elapsedSeconds, vus: report.vus.value,
+                                    vusMax: Double(report.vusMax))
+        func v(_ a: ThresholdExpression.Aggregation) -> Double { data.observe(metric: metric, selector: selector, aggregation: a) ?? 0 }
+        switch metric {
+        case .trend:
+            return ["avg": v(.avg), "min": v(.min), "med": v(.med), "max": v(.max), "p(90)": v(.percentile(90)),
+                    "p(95)": v(.percentile(95)), "p(99)": v(.percentile(99))]
+        case .rate: return ["value": v(.rate)]
+        case .counter: return ["count": v(.count), "rate": v(.rate)]
+        case .gauge: return ["value": v(.value)]
+        }
     }
 
     func write(to path: String) throws {

@@ -4,8 +4,9 @@ import Foundation
 /// Renders the end-of-test summary the way k6 prints it.
 struct SummaryPrinter {
     let report: RunReport
-    /// Threshold verdicts keyed by metric name as shown (✓/✗ prefix and lines below the metric).
-    var thresholdLines: [String: [(ok: Bool, text: String)]] = [:]
+    /// Threshold verdicts: a THRESHOLDS block, and ✓/✗ before the metric lines they judge.
+    var thresholds: [ThresholdResult] = []
+    var abortedBy: ThresholdResult?
 
     func render() -> String {
         var out = ""
@@ -21,6 +22,26 @@ struct SummaryPrinter {
             }
         }
         if !r.checks.isEmpty { out += "\n" }
+        if !thresholds.isEmpty {
+            out += "   THRESHOLDS\n"
+            var keys: [String] = []
+            for t in thresholds where !keys.contains(t.threshold.key) { keys.append(t.threshold.key) }
+            for key in keys {
+                out += "     \(key)\n"
+                for t in thresholds where t.threshold.key == key {
+                    out += "     \(t.ok ? "✓" : "✗") '\(t.threshold.source)' \(t.observedText)\n"
+                }
+            }
+            if let a = abortedBy {
+                out += "     run stopped early: \(a.threshold.key) '\(a.threshold.source)' failed (\(a.observedText)) with abortOnFail\n"
+            }
+            out += "\n"
+        }
+        var marks: [String: Bool] = [:]
+        for t in thresholds {
+            let name = (try? Threshold.parseKey(t.threshold.key)).map { $0.1.isEmpty } == true ? t.threshold.key : ""
+            if !name.isEmpty { marks[name] = (marks[name] ?? true) && t.ok }
+        }
 
         var rows: [(String, String)] = []
         let secs = r.elapsedSeconds
@@ -71,14 +92,10 @@ struct SummaryPrinter {
 
         let width = max(32, rows.map { $0.0.count }.max()! + 3)
         for (name, value) in rows {
-            let key = name.trimmingCharacters(in: .whitespaces)
-            let marks = thresholdLines[key]
-            let prefix = marks.map { $0.allSatisfy(\.ok) ? "✓ " : "✗ " } ?? "  "
+            let mark = marks[name.trimmingCharacters(in: .whitespaces)]
+            let prefix = mark.map { $0 ? "✓ " : "✗ " } ?? "  "
             let dots = String(repeating: ".", count: max(3, width - name.count))
             out += "   \(prefix)\(name)\(dots): \(value)\n"
-            for m in marks ?? [] {
-                out += "       \(m.ok ? "✓" : "✗") \(m.text)\n"
-            }
         }
         return out
     }

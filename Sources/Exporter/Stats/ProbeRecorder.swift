@@ -15,7 +15,7 @@ public final class ProbeRecorder: @unchecked Sendable {
 
     public init(checkCount: Int, layout: StatsLayout, windows: [WindowSpec] = []) {
         state = Mutex(ProbeStats(checkCount: checkCount, layout: layout))
-        self.windows = windows.isEmpty ? nil : Mutex(WindowSet(windows, checkCount: checkCount))
+        self.windows = windows.isEmpty ? nil : Mutex(WindowSet(windows, checkCount: checkCount, extras: layout.windowExtras))
     }
 
     public func record(_ r: RequestResult) {
@@ -25,6 +25,7 @@ public final class ProbeRecorder: @unchecked Sendable {
 
     public func recordIteration(durationMicros: Int64) {
         state.withLock { $0.recordIteration(durationMicros: durationMicros) }
+        windows?.withLock { $0.recordIteration(durationMicros: durationMicros, at: MonotonicClock.now()) }
     }
 
     public func recordDroppedIteration(at now: UInt64) {

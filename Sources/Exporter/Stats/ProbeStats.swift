@@ -29,6 +29,8 @@ public struct ProbeStats: Sendable {
     public var lastSuccessAt: UInt64 = 0
     /// Earliest certificate expiry seen (Unix seconds), HTTPS probes.
     public var certExpiry: Double?
+    /// `http_req_duration` per status, for the statuses thresholds select (`StatsLayout.statusTrends`).
+    public var statusDurations: [(status: Int, trend: LogLinearHistogram)]
 
     public init(checkCount: Int, layout: StatsLayout) {
         requestsByCode = Array(repeating: 0, count: 600)
@@ -39,6 +41,7 @@ public struct ProbeStats: Sendable {
         durationBuckets = BucketHistogram(bounds: layout.buckets)
         phaseBuckets = Phase.allCases.map { _ in BucketHistogram(bounds: layout.phaseBuckets) }
         startLagBuckets = BucketHistogram(bounds: layout.phaseBuckets)
+        statusDurations = layout.statusTrends.map { ($0, LogLinearHistogram(bits: layout.trendBits)) }
     }
 
     public var requests: UInt64 { requestsByCode.reduce(0, &+) }
@@ -61,6 +64,9 @@ public struct ProbeStats: Sendable {
         trends[Trend.sending.rawValue].record(r.send)
         trends[Trend.waiting.rawValue].record(r.wait)
         trends[Trend.receiving.rawValue].record(r.receive)
+        for i in 0..<statusDurations.count where statusDurations[i].status == r.status {
+            statusDurations[i].trend.record(r.duration)
+        }
         if r.expectedResponse {
             trends[Trend.durationExpected.rawValue].record(r.duration)
             durationBuckets.record(micros: r.duration)
@@ -102,6 +108,9 @@ public struct ProbeStats: Sendable {
         durationBuckets.merge(o.durationBuckets)
         for i in 0..<phaseBuckets.count { phaseBuckets[i].merge(o.phaseBuckets[i]) }
         startLagBuckets.merge(o.startLagBuckets)
+        for i in 0..<min(statusDurations.count, o.statusDurations.count) where statusDurations[i].status == o.statusDurations[i].status {
+            statusDurations[i].trend.merge(o.statusDurations[i].trend)
+        }
         if o.lastFinishedAt > lastFinishedAt {
             lastFinishedAt = o.lastFinishedAt
             lastSuccess = o.lastSuccess

@@ -6,11 +6,18 @@ public struct StatsLayout: Sendable, Equatable {
     public var phaseBuckets: [Double]
     /// Sub-bucket bits of the run trends (8: ≤ 0.39 % quantile error).
     public var trendBits: Int
+    /// Statuses whose `http_req_duration{status:N}` a threshold reads: they get their own trend.
+    public var statusTrends: [Int]
+    /// What the rolling windows keep beyond the answered-latency histogram (for thresholds).
+    public var windowExtras: WindowExtras
 
-    public init(buckets: [Double] = StatsLayout.defaultBuckets, phaseBuckets: [Double] = StatsLayout.defaultPhaseBuckets, trendBits: Int = 8) {
+    public init(buckets: [Double] = StatsLayout.defaultBuckets, phaseBuckets: [Double] = StatsLayout.defaultPhaseBuckets,
+                trendBits: Int = 8, statusTrends: [Int] = [], windowExtras: WindowExtras = WindowExtras()) {
         self.buckets = buckets
         self.phaseBuckets = phaseBuckets
         self.trendBits = trendBits
+        self.statusTrends = statusTrends
+        self.windowExtras = windowExtras
     }
 
     public static let defaultBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10]

@@ -14,11 +14,11 @@ public struct RollingWindow: Sendable {
     /// When the window started collecting (monotonic ns), to divide counts while it fills.
     let createdAt: UInt64
 
-    public init(_ spec: WindowSpec, checkCount: Int, now: UInt64 = MonotonicClock.now()) {
+    public init(_ spec: WindowSpec, checkCount: Int, extras: WindowExtras = WindowExtras(), now: UInt64 = MonotonicClock.now()) {
         self.spec = spec
         let n = WindowSpec.slotsPerWindow
         slotNanos = max(1_000_000, UInt64(spec.seconds * 1e9) / UInt64(n))
-        slots = Array(repeating: WindowSlot(checkCount: checkCount), count: n)
+        slots = Array(repeating: WindowSlot(checkCount: checkCount, extras: extras), count: n)
         epochs = Array(repeating: .max, count: n)
         createdAt = now
     }
@@ -39,7 +39,7 @@ public struct RollingWindow: Sendable {
     public func merged(now: UInt64) -> (slot: WindowSlot, seconds: Double) {
         let current = now / slotNanos
         let oldest = current >= UInt64(slots.count - 1) ? current - UInt64(slots.count - 1) : 0
-        var out = WindowSlot(checkCount: slots[0].checkPasses.count)
+        var out = WindowSlot(checkCount: slots[0].checkPasses.count, extras: slots[0].extras)
         for i in 0..<slots.count where epochs[i] != .max && epochs[i] >= oldest && epochs[i] <= current {
             out.merge(slots[i])
         }
@@ -50,7 +50,7 @@ public struct RollingWindow: Sendable {
 
     /// Bytes of histogram storage held (for the memory budget).
     public var storageBytes: Int {
-        slots.reduce(0) { $0 + $1.latency.storageBytes + MemoryLayout<WindowSlot>.stride + 2 * $1.checkPasses.capacity * 8 }
+        slots.reduce(0) { $0 + $1.latency.storageBytes + $1.trends.reduce(0) { $0 + $1.storageBytes } + $1.statusDurations.reduce(0) { $0 + $1.storageBytes } + MemoryLayout<WindowSlot>.stride + 2 * $1.checkPasses.capacity * 8 }
     }
 }
 

@@ -4,14 +4,22 @@ import Probes
 public struct WindowSet: Sendable {
     public private(set) var windows: [RollingWindow]
 
-    public init(_ specs: [WindowSpec], checkCount: Int, now: UInt64 = MonotonicClock.now()) {
-        windows = specs.map { RollingWindow($0, checkCount: checkCount, now: now) }
+    public init(_ specs: [WindowSpec], checkCount: Int, extras: WindowExtras = WindowExtras(), now: UInt64 = MonotonicClock.now()) {
+        windows = specs.map { RollingWindow($0, checkCount: checkCount, extras: extras, now: now) }
     }
 
     mutating func record(_ r: RequestResult) {
         for w in 0..<windows.count {
             let i = windows[w].slotIndex(at: r.finishedAt)
             windows[w].slots[i].record(r)
+        }
+    }
+
+    mutating func recordIteration(durationMicros: Int64, at now: UInt64) {
+        guard windows.first?.slots.first?.extras.trends.contains(.iterationDuration) == true else { return }
+        for w in 0..<windows.count {
+            let i = windows[w].slotIndex(at: now)
+            windows[w].slots[i].recordIteration(durationMicros: durationMicros)
         }
     }
 

@@ -15,11 +15,27 @@ public struct WindowSlot: Sendable {
     public var bytesSent: UInt64 = 0
     public var bytesReceived: UInt64 = 0
     public var droppedIterations: UInt64 = 0
+    /// Extra trends thresholds read, in `extras.trends` order.
+    public var trends: [LogLinearHistogram]
+    /// Requests and `http_req_duration` per status, in `extras.statuses` order.
+    public var statusRequests: [UInt64]
+    public var statusDurations: [LogLinearHistogram]
+    public let extras: WindowExtras
 
-    public init(checkCount: Int) {
+    public init(checkCount: Int, extras: WindowExtras = WindowExtras()) {
         latency = LogLinearHistogram(bits: 7)
         checkPasses = Array(repeating: 0, count: checkCount)
         checkFails = Array(repeating: 0, count: checkCount)
+        self.extras = extras
+        trends = extras.trends.map { _ in LogLinearHistogram(bits: 7) }
+        statusRequests = Array(repeating: 0, count: extras.statuses.count)
+        statusDurations = extras.statuses.map { _ in LogLinearHistogram(bits: 7) }
+    }
+
+    /// The extra trend `t`, if the window keeps it.
+    public func trend(_ t: Trend) -> LogLinearHistogram? {
+        if t == .durationExpected { return latency }
+        return extras.trends.firstIndex(of: t).map { trends[$0] }
     }
 
     mutating func record(_ r: RequestResult) {
@@ -31,6 +47,27 @@ public struct WindowSlot: Sendable {
         }
         bytesSent &+= UInt64(r.bytesSent)
         bytesReceived &+= UInt64(r.bytesReceived)
+        for (i, t) in extras.trends.enumerated() {
+            switch t {
+            case .duration: trends[i].record(r.duration)
+            case .durationExpected: if r.expectedResponse { trends[i].record(r.duration) }
+            case .blocked: trends[i].record(r.blocked)
+            case .connecting: trends[i].record(r.connect)
+            case .tlsHandshaking: trends[i].record(r.tls)
+            case .sending: trends[i].record(r.send)
+            case .waiting: trends[i].record(r.wait)
+            case .receiving: trends[i].record(r.receive)
+            case .iterationDuration: break  // recorded when the iteration ends
+            }
+        }
+        for (i, st) in extras.statuses.enumerated() where st == r.status {
+            statusRequests[i] &+= 1
+            statusDurations[i].record(r.duration)
+        }
+    }
+
+    mutating func recordIteration(durationMicros: Int64) {
+        if let i = extras.trends.firstIndex(of: .iterationDuration) { trends[i].record(durationMicros) }
     }
 
     /// Zeroes the slot, keeping its storage.
@@ -40,6 +77,8 @@ public struct WindowSlot: Sendable {
         iterationsSucceeded = 0; iterationsFailed = 0
         for i in 0..<checkPasses.count { checkPasses[i] = 0; checkFails[i] = 0 }
         bytesSent = 0; bytesReceived = 0; droppedIterations = 0
+        for i in 0..<trends.count { trends[i].reset() }
+        for i in 0..<statusRequests.count { statusRequests[i] = 0; statusDurations[i].reset() }
     }
 
     mutating func merge(_ o: WindowSlot) {
@@ -52,7 +91,24 @@ public struct WindowSlot: Sendable {
         bytesSent &+= o.bytesSent
         bytesReceived &+= o.bytesReceived
         droppedIterations &+= o.droppedIterations
+        for i in 0..<min(trends.count, o.trends.count) { trends[i].merge(o.trends[i]) }
+        for i in 0..<min(statusRequests.count, o.statusRequests.count) {
+            statusRequests[i] &+= o.statusRequests[i]
+            statusDurations[i].merge(o.statusDurations[i])
+        }
     }
 
     public var iterations: UInt64 { iterationsSucceeded &+ iterationsFailed }
+}
+
+/// What windows keep beyond answered latency and counters: derived from the thresholds
+/// that read windows, so memory follows the config.
+public struct WindowExtras: Sendable, Equatable {
+    public var trends: [Trend]
+    public var statuses: [Int]
+
+    public init(trends: [Trend] = [], statuses: [Int] = []) {
+        self.trends = trends
+        self.statuses = statuses
+    }
 }
