@@ -127,11 +127,20 @@ final class FaultHandler: ChannelInboundHandler {
             respond(context, status: .found, headers: [("Location", location)], body: "redirect\n")
         case "/flaky":
             let every = target.int("every", default: 2, in: 1...Int.max)
-            if ordinal % every == 0 {
-                respond(context, status: .internalServerError, body: "flaky failure \(ordinal)\n")
-            } else {
-                respond(context, body: "ok")
+            let failing = ordinal % every == 0
+            let reply: (FaultHandler, ChannelHandlerContext) -> Void = { handler, context in
+                if failing {
+                    handler.respond(context, status: .internalServerError, body: "flaky failure \(handler.ordinal)\n")
+                } else {
+                    handler.respond(context, body: "ok")
+                }
             }
+            let ms = target.int("ms", default: 0, in: 0...Self.maxDelayMs)
+            if ms > 0 { after(context, ms: ms, reply) } else { reply(self, context) }
+        case "/switch":
+            // The status of switch `name` (200 until a test sets it with FaultServer.setSwitch).
+            let code = state.switchStatus(target.query["name"] ?? "default")
+            respond(context, status: HTTPResponseStatus(statusCode: code), body: "switch \(code)\n")
         case "/latency":
             let median = target.double("mean_ms", default: 40, in: 0...Double(Self.maxDelayMs))
             let sigma = target.double("sigma", default: 0.5, in: 0...10)

@@ -98,6 +98,9 @@ public final class FaultServer: @unchecked Sendable {
     /// `/ramp` clock, and restarts `maxConcurrentSeen` from the requests in progress now.
     public func resetCounts() { state.reset() }
 
+    /// Makes `/switch?name=NAME` answer with `status` from now on (e.g. 503 to start failing).
+    public func setSwitch(_ name: String = "default", status: Int) { state.setSwitch(name, status: status) }
+
     /// The highest number of requests in progress at once (from request head received to
     /// response end written, or connection closed).
     public var maxConcurrentSeen: Int { state.maxConcurrentSeen }

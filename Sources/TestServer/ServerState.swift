@@ -13,6 +13,11 @@ final class ServerState: @unchecked Sendable {
     private var rampStart: NIODeadline?
     private var gates: [Int: CapacityGate] = [:]
     private var bodies = BodyCache()
+    private var switches: [String: Int] = [:]
+
+    /// The status `/switch?name=` answers with (200 unless set).
+    func switchStatus(_ name: String) -> Int { lock.withLock { switches[name] ?? 200 } }
+    func setSwitch(_ name: String, status: Int) { lock.withLock { switches[name] = status } }
 
     /// Records the start of a request to `path`; returns its 1-based ordinal among requests
     /// to `path` since the last reset (used by `/flaky`).

@@ -31,6 +31,13 @@ enum DemoConfig {
             checks:
               - {name: status is 200, status: [200]}
 
+        # The guide's SLOs. The demo API fails ~0.5% of requests, so the error-rate and
+        # availability thresholds fail in some windows: watch kalm_threshold_passing flip.
+        thresholds:
+          http_req_duration: ["p(95)<200", "p(99)<500"]
+          http_req_failed: ["rate<0.001"]
+          availability: ["rate>0.999"]
+
         scenarios:
           smoke:
             executor: constant-vus

@@ -76,7 +76,11 @@ public struct Threshold: Sendable, Equatable, Hashable {
     }
 
     private static func suggestion(for name: String) -> String {
-        let k6Custom = ["errors": "http_req_failed (rate) or availability", "failed_requests": "http_req_failed"]
+        let k6Custom = [
+            "errors": "availability (the guide's errors rate<0.01 is availability rate>0.99) or http_req_failed",
+            "failed_requests": "http_req_failed",
+            "valuation_duration": "http_req_duration{probe:NAME}",
+        ]
         if let s = k6Custom[name] { return " (a k6 custom metric; kalm's equivalent is \(s))" }
         let best = ThresholdMetric.allNames.min { editDistance($0, name) < editDistance($1, name) }!
         return editDistance(best, name) <= 3 ? " (did you mean \"\(best)\"?)" : ""
