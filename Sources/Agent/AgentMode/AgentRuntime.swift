@@ -99,6 +99,9 @@ final class AgentRuntime: @unchecked Sendable {
             }
         } catch {
             state.withLock { $0.reloadSuccessful = false }
+            logger.error("config reload failed: cannot start the new scenarios; keeping the running config",
+                         metadata: ["file": .string(path), "err": .string("\(error)")])
+            scrapeCache.invalidate()
             return "cannot start the new scenarios: \(error)"
         }
         for (name, run) in oldRuns where keep[name] !== run && !stop.contains(where: { $0 === run }) {

@@ -19,6 +19,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The scenario to run.")
     var scenario: String?
 
+    @Option(help: ArgumentHelp("Replace the executor with a load profile: smoke, load, stress, spike, soak, breakpoint (numbers per probe).", valueName: "name"))
+    var profile: Profile?
+
+    @Option(help: ArgumentHelp("Ramp through these stages instead: DURATION:TARGET,... e.g. 30s:10,1m:50 (VUs, or the rate of an arrival-rate executor).", valueName: "stages"))
+    var stages: String?
+
     @Option(help: "VUs per probe (constant-vus: the count; ramping-vus: the peak, stages scaled).")
     var vus: Int?
 
@@ -46,29 +52,46 @@ struct RunCommand: ParsableCommand {
         try overrides.validate()
         let threads = try engine.threadCount()
         let cfg = try config.load()
+        let stageList = try stages.map { text -> [Stage] in
+            do { return try StageList.parse(text) } catch {
+                throw UsageError("--stages \"\(text)\": \(error); write DURATION:TARGET pairs, e.g. 30s:10,1m:50")
+            }
+        }
         let chosen = try ScenarioSelector.select(from: cfg, name: scenario)
         var spec: ScenarioSpec
         if let chosen {
             spec = chosen.spec
-            spec.executor = try overrides.apply(to: spec.executor, continuous: chosen.continuous)
+            if let profile { spec.executor = profile.executor }
+        } else if let profile {
+            spec = ScenarioSpec(name: profile.rawValue, probes: cfg.probes, executor: profile.executor, thinkTime: profile.defaultThinkTime)
+        } else if stageList != nil {
+            spec = ScenarioSpec(name: "default", probes: cfg.probes, executor: .rampingVUs(startVUs: 0, stages: [], gracefulRampDown: 30))
         } else {
             guard let d = duration?.seconds else {
-                throw UsageError("\(cfg.sourcePath) has no scenarios: add one under `scenarios:`, or pass --duration (and --vus) to run every probe with constant VUs")
+                throw UsageError("\(cfg.sourcePath) has no scenarios: add one under `scenarios:`, pass --profile NAME, or pass --duration (and --vus) to run every probe with constant VUs")
             }
             spec = ScenarioSpec(name: "default", probes: cfg.probes, executor: .constantVUs(vus: vus ?? 1, duration: d))
         }
-        try Self.requireSupported(spec.executor)
+        if let stageList { spec.executor = RunOverrides.applyStages(stageList, to: spec.executor) }
+        spec.executor = try overrides.apply(to: spec.executor, continuous: chosen?.continuous ?? false)
         let maxRegressionPercent = try maxRegression.map(BaselineComparison.parsePercent)
         if maxRegressionPercent != nil, baseline == nil {
             throw UsageError("--max-regression needs --baseline FILE (the export to compare with)")
         }
         let baselineMetrics = try baseline.map(BaselineComparison.load)
         let thresholds = chosen.map { RunThresholds(config: cfg, scenario: $0) } ?? RunThresholds(config: cfg, scenario: nil)
+        let breakpoint = try Self.breakpointThresholds(profile: profile, scenario: chosen, thresholds: thresholds)
         let layout = StatsLayout(buckets: cfg.agent.buckets, phaseBuckets: cfg.agent.phaseBuckets,
-                                 statusTrends: ThresholdNeeds.statusTrends(thresholds.all))
+                                 statusTrends: ThresholdNeeds.statusTrends(thresholds.all),
+                                 windowExtras: ThresholdNeeds.windowExtras(breakpoint ?? []))
+        // Soak statistics when the run has a steady state worth the name: the soak profile,
+        // or a ramping executor that holds its target.
+        var steady = SteadyState(spec.executor)
+        if profile != .soak, case .constantVUs = spec.executor { steady = nil }
+        if profile != .soak, case .constantArrivalRate = spec.executor { steady = nil }
         let controller = RunController(scenario: spec, threads: threads, layout: layout, logger: logger)
         let progress = ProgressReporter(totalSeconds: spec.executor.duration)
-        let outcome = try controller.run(thresholds: thresholds, progress: progress)
+        let outcome = try controller.run(thresholds: thresholds, progress: progress, breakpoint: breakpoint, soak: steady)
         let report = RunReport(scenario: spec, outcome: outcome, layout: layout)
         let data = RunThresholdData(
             scenario: spec.name, probes: spec.probes.map { ThresholdProbe(name: $0.name, checkNames: $0.checks.map(\.name)) },
@@ -85,11 +108,14 @@ struct RunCommand: ParsableCommand {
                                             maxRegression: maxRegressionPercent)
         }
         let passed = results.allSatisfy(\.ok) && outcome.abortedBy == nil && (comparison?.passed ?? true)
+            && outcome.breakpoint?.stoppedBy == nil
 
         var printer = SummaryPrinter(report: report)
         printer.thresholds = results
         printer.abortedBy = outcome.abortedBy
         print(printer.render(), terminator: "")
+        if let bp = outcome.breakpoint { print(BreakpointReport.render(bp, probes: spec.probes.map(\.name))) }
+        if let soak = outcome.soak, let steady { print(SoakSummary.render(soak, probes: spec.probes.map(\.name), steady: steady)) }
         if let comparison { print(comparison.render()) }
         if !passed, !outcome.aborted {
             let failed = results.filter { !$0.ok }.map { "\($0.threshold.key) \($0.threshold.source) (\($0.observedText))" }
@@ -98,6 +124,8 @@ struct RunCommand: ParsableCommand {
         }
         if let path = summaryExport {
             export.setThresholds(results, comparison: comparison, passed: passed)
+            export.breakpoint = outcome.breakpoint.map { BreakpointReport.json($0, probes: spec.probes.map(\.name)) }
+            export.soak = outcome.soak.map { SoakSummary.json($0, probes: spec.probes.map(\.name)) }
             try export.write(to: path)
         }
         if let path = junit {
@@ -107,13 +135,17 @@ struct RunCommand: ParsableCommand {
         if !passed { throw ExitCode(KalmExit.thresholdsFailed) }
     }
 
-    /// Arrival-rate executors are accepted by the config schema but not run yet.
-    static func requireSupported(_ e: ExecutorSpec) throws {
-        switch e {
-        case .constantArrivalRate, .rampingArrivalRate:
-            throw UsageError("executor \(e.name) is not supported yet; use constant-vus or ramping-vus")
-        default:
-            return
+    /// The thresholds a breakpoint run stops on: `abort_on` (names or keys) or every one.
+    /// Nil when the run is not a breakpoint run.
+    static func breakpointThresholds(profile: Profile?, scenario: ScenarioConfig?, thresholds: RunThresholds) throws -> [Threshold]? {
+        guard profile == .breakpoint || scenario?.abortOn != nil else { return nil }
+        var chosen = thresholds.all
+        if let names = scenario?.abortOn {
+            chosen = chosen.filter { t in names.contains(t.key) || names.contains(t.metric.name) }
         }
+        guard !chosen.isEmpty else {
+            throw UsageError("a breakpoint run stops when a threshold fails, and this one has none: add e.g. thresholds: {http_req_failed: [\"rate<0.01\"], http_req_duration: [\"p(95)<500\"]}")
+        }
+        return chosen
     }
 }

@@ -10,6 +10,9 @@ struct SummaryExport {
     /// kalm's own list: metric, threshold, ok, observed.
     var thresholdList: [[String: Any]] = []
     var passed = true
+    /// Breakpoint and soak findings, when the run had them.
+    var breakpoint: [String: Any]?
+    var soak: [String: Any]?
 
     /// Fills k6's per-metric `thresholds` maps, kalm's list, and `passed`.
     mutating func setThresholds(_ results: [ThresholdResult], comparison: BaselineComparison?, passed: Bool) {
@@ -85,7 +88,10 @@ struct SummaryExport {
                               "passes": c.passes, "fails": c.fails]
         }
         let root: [String: Any] = ["name": "", "path": "", "id": Self.md5Hex(""), "groups": [String: Any](), "checks": checks]
-        return ["root_group": root, "metrics": metrics, "thresholds": thresholdList, "passed": passed]
+        var out: [String: Any] = ["root_group": root, "metrics": metrics, "thresholds": thresholdList, "passed": passed]
+        if let breakpoint { out["breakpoint"] = breakpoint }
+        if let soak { out["soak"] = soak }
+        return out
     }
 
     /// Values of a sub-metric (`http_req_duration{probe:x}`) a threshold names.

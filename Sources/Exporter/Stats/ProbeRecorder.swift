@@ -38,7 +38,8 @@ public final class ProbeRecorder: @unchecked Sendable {
     }
 
     public func recordCertificateExpiry(unixSeconds: Double) {
-        state.withLock { s in s.certExpiry = min(s.certExpiry ?? unixSeconds, unixSeconds) }
+        // The chain last seen: a renewed certificate replaces the old expiry (earliest within a chain is taken by the engine).
+        state.withLock { $0.certExpiry = unixSeconds }
     }
 
     /// A copy of the totals.

@@ -40,11 +40,13 @@ public final class Engine: @unchecked Sendable {
         self.threads = ts
     }
 
-    /// Starts the engine threads. `onFinish` runs (on an engine thread) once all have ended.
-    public func start(onFinish: (@Sendable () -> Void)? = nil) {
+    /// Starts the engine threads. `willStart` gets the start instant (monotonic ns) before
+    /// any thread runs; `onFinish` runs (on an engine thread) once all have ended.
+    public func start(willStart: ((UInt64) -> Void)? = nil, onFinish: (@Sendable () -> Void)? = nil) {
         self.onFinish = onFinish
         let t0 = MonotonicClock.now()
         startedAt = t0
+        willStart?(t0)
         for t in threads {
             finished.enter()
             let thread = Thread { [self] in

@@ -4,7 +4,9 @@ import CCurl
 ///
 /// A probe's VU `g` (0-based, across threads) lives on thread `(g + probe) % threads`.
 /// Every thread evaluates the same schedule, a pure function of the elapsed time, so the
-/// threads agree on the VU count without talking to each other.
+/// threads agree on the VU count without talking to each other. Open-model executors
+/// split iterations the same way: thread t starts a probe's iterations
+/// `(t − probe) mod threads`, `+ threads`, ..., each on a free VU of its own.
 final class EngineThread {
     let index: Int
     let threadCount: Int
@@ -32,6 +34,23 @@ final class EngineThread {
     private var stopGrace: UInt64
     private let thinkMin: UInt64
     private let thinkSpan: UInt64
+    /// Open-model state per probe; nil for closed-model (VU) executors.
+    private var arrivals: [Arrivals]?
+
+    /// One probe's arrival-rate iterations on this thread.
+    struct Arrivals {
+        let schedule: ArrivalSchedule
+        /// Global iteration index this thread starts next, and the step between its indexes.
+        var next: Int
+        let step: Int
+        /// Monotonic ns the next iteration is due; `.max` once the schedule has ended.
+        var nextStart: UInt64 = .max
+        /// This thread's share of `preallocated_vus` and of `max_vus`.
+        let preallocated: Int
+        let maxVUs: Int
+        var free: [VirtualUser] = []
+        var busy = 0
+    }
 
     init(index: Int, threadCount: Int, scenario: ScenarioSpec, probes: [CompiledProbe], sink: ResultSink, control: EngineControl) throws {
         guard let m = curl_multi_init() else { throw EngineError(message: "curl_multi_init failed (out of memory?)") }
@@ -66,6 +85,18 @@ final class EngineThread {
         // of different VUs onto one connection.
         _ = kalm_multi_setopt_long(m, CURLMOPT_PIPELINING, Int(CURLPIPE_NOTHING))
         timers.reserve(ownedTotal)
+        if let sched = ArrivalSchedule(scenario.executor) {
+            let pre: Int
+            switch scenario.executor {
+            case .constantArrivalRate(_, _, _, let p, _), .rampingArrivalRate(_, _, _, let p, _): pre = p
+            default: pre = 0
+            }
+            arrivals = probes.map { p in
+                let mine = owned[p.index]
+                return Arrivals(schedule: sched, next: ((index - p.index) % threadCount + threadCount) % threadCount,
+                                step: threadCount, preallocated: mine.filter { $0 < pre }.count, maxVUs: mine.count)
+            }
+        }
         control.register(multi: m, thread: index)
     }
 
@@ -81,6 +112,14 @@ final class EngineThread {
     func run(startedAt: UInt64) {
         t0 = startedAt
         nextControl = t0
+        if arrivals != nil {
+            for p in 0..<arrivals!.count {
+                arrivals![p].nextStart = startTime(p, arrivals![p].next)
+                for _ in 0..<arrivals![p].preallocated {
+                    if let vu = makeVU(probe: p) { arrivals![p].free.append(vu) }
+                }
+            }
+        }
         var running: Int32 = 0
         var left: Int32 = 0
         while true {
@@ -124,7 +163,9 @@ final class EngineThread {
     /// Applies the schedule's VU count for now, cuts off overdue requests, and plans the next tick.
     private func controlTick(now: UInt64) {
         let elapsed = Double(now - t0) / 1e9
-        if let s = schedule, !stopping {
+        if arrivals != nil, !stopping {
+            arrivalTick(now: now)
+        } else if let s = schedule, !stopping {
             if elapsed >= s.totalDuration {
                 beginStop(now: now, grace: stopGrace)
             } else {
@@ -143,6 +184,59 @@ final class EngineThread {
 
     private var retiringInFlight = 0
 
+    // MARK: Open model
+
+    private func startTime(_ p: Int, _ k: Int) -> UInt64 {
+        guard let t = arrivals![p].schedule.startTime(ofIteration: k) else { return .max }
+        return t0 &+ UInt64(t * 1e9)
+    }
+
+    /// Starts every iteration that is due, on a free VU or a new one up to max_vus; with
+    /// none left the iteration is dropped (and counted), as in k6.
+    private func arrivalTick(now: UInt64) {
+        var next = UInt64.max
+        for p in 0..<arrivals!.count {
+            while arrivals![p].nextStart <= now {
+                let due = arrivals![p].nextStart
+                var vu = arrivals![p].free.popLast()
+                if vu == nil, probeVUs[p].count < arrivals![p].maxVUs { vu = makeVU(probe: p) }
+                if let vu {
+                    arrivals![p].busy += 1
+                    sink.recordStartLag(probe: p, micros: Int64((now &- due) / 1000))
+                    startIteration(vu, now: now)
+                } else {
+                    sink.recordDroppedIteration(probe: p)
+                }
+                arrivals![p].next += arrivals![p].step
+                arrivals![p].nextStart = startTime(p, arrivals![p].next)
+            }
+            control.setActive(thread: index, probe: p, count: arrivals![p].busy)
+            next = min(next, arrivals![p].nextStart)
+        }
+        if next == .max {
+            beginStop(now: now, grace: stopGrace)
+        } else {
+            nextControl = next
+        }
+    }
+
+    /// A finished open-model iteration gives its VU back.
+    private func release(_ vu: VirtualUser) {
+        let p = vu.probe.index
+        arrivals![p].busy -= 1
+        arrivals![p].free.append(vu)
+    }
+
+    private func makeVU(probe p: Int) -> VirtualUser? {
+        guard probeVUs[p].count < owned[p].count else { return nil }
+        let g = owned[p][probeVUs[p].count]
+        guard let vu = try? VirtualUser(probe: probes[p], globalIndex: g, localIndex: Int32(vus.count),
+                                        connectionReuse: scenario.connectionReuse) else { return nil }
+        vus.append(vu)
+        probeVUs[p].append(vu)
+        return vu
+    }
+
     private func setWanted(probe p: Int, globalTarget: Int, now: UInt64) {
         let ids = owned[p]
         var local = 0
@@ -160,15 +254,8 @@ final class EngineThread {
 
     private func activate(probe p: Int, position k: Int, now: UInt64) {
         while probeVUs[p].count <= k {
-            let g = owned[p][probeVUs[p].count]
-            do {
-                let vu = try VirtualUser(probe: probes[p], globalIndex: g, localIndex: Int32(vus.count),
-                                         connectionReuse: scenario.connectionReuse)
-                vus.append(vu)
-                probeVUs[p].append(vu)
-            } catch {
-                return  // out of memory: run with fewer VUs rather than crash
-            }
+            // Out of memory: run with fewer VUs rather than crash.
+            guard makeVU(probe: p) != nil else { return }
         }
         let vu = probeVUs[p][k]
         if vu.retiring {
@@ -241,7 +328,7 @@ final class EngineThread {
         guard vu.state == .thinking, vu.generation == e.generation else { return }
         endIteration(vu, now: now)
         vu.state = .idle
-        startIteration(vu, now: now)
+        if arrivals != nil { release(vu) } else { startIteration(vu, now: now) }
     }
 
     @inline(__always)
@@ -268,7 +355,12 @@ final class EngineThread {
         }
         if thinkSpan == 0 && thinkMin == 0 {
             endIteration(vu, now: now)
-            startIteration(vu, now: now)
+            if arrivals != nil {
+                vu.state = .idle
+                release(vu)
+            } else {
+                startIteration(vu, now: now)
+            }
             return
         }
         let sleep = thinkMin &+ (thinkSpan == 0 ? 0 : UInt64(rng.unit() * Double(thinkSpan)))
