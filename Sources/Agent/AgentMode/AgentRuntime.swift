@@ -14,6 +14,7 @@ final class AgentRuntime: @unchecked Sendable {
     struct State {
         var config: KalmConfig
         var runs: [String: ScenarioRun] = [:]
+        var scheduled: [String: ScheduledScenario] = [:]
         var reloadSuccessful = true
         var lastReloadSuccess: Double
         var started = false
@@ -50,11 +51,19 @@ final class AgentRuntime: @unchecked Sendable {
             logger.info("scenario started", metadata: ["scenario": .string(s.name), "probes": .string(s.probeNames.joined(separator: ",")),
                                                       "vus": .stringConvertible(s.spec.executor.maxVUs)])
         }
-        if runs.isEmpty {
-            logger.warning("no continuous scenario in the config: nothing to probe (set `continuous: true` on a scenario)")
+        var scheduled: [String: ScheduledScenario] = [:]
+        for s in cfg.scenarios {
+            guard let schedule = try Self.schedule(of: s) else { continue }
+            scheduled[s.name] = makeScheduled(s, schedule: schedule, config: cfg, previous: nil)
+            logger.info("scenario scheduled", metadata: ["scenario": .string(s.name), "schedule": .string(schedule.description),
+                                                        "next": .string(scheduled[s.name]!.snapshot.next.map { "\($0)" } ?? "never")])
+        }
+        if runs.isEmpty && scheduled.isEmpty {
+            logger.warning("no continuous or scheduled scenario in the config: nothing to probe (set `continuous: true`, `schedule:` or `every:` on a scenario)")
         }
         state.withLock {
             $0.runs = runs
+            $0.scheduled = scheduled
             $0.started = true
         }
     }
@@ -107,9 +116,26 @@ final class AgentRuntime: @unchecked Sendable {
         for (name, run) in oldRuns where keep[name] !== run && !stop.contains(where: { $0 === run }) {
             stop.append(run)
         }
+        let oldScheduled = state.withLock { $0.scheduled }
+        var scheduled: [String: ScheduledScenario] = [:]
+        var retired: [ScheduledScenario] = []
+        for s in new.scenarios {
+            guard let schedule = try? Self.schedule(of: s) else { continue }
+            let (layout, windows) = Self.layout(for: s, config: new)
+            if let prev = oldScheduled[s.name], prev.layout == layout, prev.windows == windows,
+               prev.config.spec.probes == s.spec.probes {
+                prev.update(config: s, schedule: schedule, thresholds: Self.thresholds(for: s, config: new))
+                scheduled[s.name] = prev
+            } else {
+                scheduled[s.name] = makeScheduled(s, schedule: schedule, config: new, previous: oldScheduled[s.name])
+                if let prev = oldScheduled[s.name] { retired.append(prev) }
+            }
+        }
+        for (name, prev) in oldScheduled where scheduled[name] == nil { retired.append(prev) }
         for r in start { r.start() }
         state.withLock {
             $0.config = new
+            $0.scheduled = scheduled
             $0.runs = keep
             $0.reloadSuccessful = true
             $0.lastReloadSuccess = Date().timeIntervalSince1970
@@ -118,32 +144,52 @@ final class AgentRuntime: @unchecked Sendable {
         logger.info("config reloaded", metadata: ["file": .string(path), "restarted": .stringConvertible(start.count),
                                                   "stopped": .stringConvertible(stop.count - start.count)])
         for r in stop { await r.stop() }
+        for r in retired { await r.stop() }
         return nil
+    }
+
+    /// Fires scheduled scenarios when due; returns when the task is cancelled.
+    func runScheduler() async {
+        while !Task.isCancelled {
+            let now = Date()
+            for s in state.withLock({ Array($0.scheduled.values) }) { s.tick(now: now) }
+            try? await Task.sleep(nanoseconds: 250_000_000)
+        }
     }
 
     /// Stops every scenario; returns once in-flight requests have finished or timed out.
     func stopAll() async {
-        let runs = state.withLock { s -> [ScenarioRun] in
+        let (runs, scheduled) = state.withLock { s -> ([ScenarioRun], [ScheduledScenario]) in
             s.started = false
-            return Array(s.runs.values)
+            return (Array(s.runs.values), Array(s.scheduled.values))
         }
         await withTaskGroup(of: Void.self) { g in
             for r in runs { g.addTask { await r.stop() } }
+            for s in scheduled { g.addTask { await s.stop() } }
         }
     }
 
     /// The scenario runs, for the status page.
     var runs: [ScenarioRun] { state.withLock { Array($0.runs.values) }.sorted { $0.config.name < $1.config.name } }
 
+    /// Every continuous and scheduled scenario as the exposition sees it, by name.
+    var sources: [ScenarioSource] {
+        let (runs, scheduled) = state.withLock { (Array($0.runs.values), Array($0.scheduled.values)) }
+        return (runs.map(\.source) + scheduled.map(\.source)).sorted { $0.name < $1.name }
+    }
+
     // MARK: Metrics
 
     /// Every family `/metrics` shows.
     func families() -> [MetricFamily] {
-        let (cfg, runs, ok, okAt) = state.withLock { ($0.config, Array($0.runs.values), $0.reloadSuccessful, $0.lastReloadSuccess) }
+        let (cfg, runs, scheduled, ok, okAt) = state.withLock {
+            ($0.config, Array($0.runs.values), Array($0.scheduled.values).sorted { $0.name < $1.name }, $0.reloadSuccessful, $0.lastReloadSuccess)
+        }
         let agentLabels = cfg.agent.labels
         let probeFamilies = ProbeFamilies(agentLabels: agentLabels, buckets: cfg.agent.buckets,
                                           phaseBuckets: cfg.agent.phaseBuckets, quantiles: cfg.agent.quantiles)
-        var out = probeFamilies.collect(runs.map(\.source).sorted { $0.name < $1.name }, now: MonotonicClock.now())
+        var out = probeFamilies.collect((runs.map(\.source) + scheduled.map(\.source)).sorted { $0.name < $1.name },
+                                        now: MonotonicClock.now())
         let base: MetricLabels = agentLabels.map { (name: $0.0, value: $0.1) }
         var build = MetricFamily(name: "kalm_build_info", help: "kalm's version and revision; always 1.", type: .gauge)
         build.add(1, labels: [(name: "revision", value: BuildInfo.revision), (name: "version", value: BuildInfo.version)] + base)
@@ -154,17 +200,26 @@ final class AgentRuntime: @unchecked Sendable {
         var active = MetricFamily(name: "kalm_scenario_active", help: "Whether the scenario is running now (1) or not (0).", type: .gauge)
         for s in cfg.scenarios {
             let running = runs.contains { $0.config.name == s.name && !$0.engine.isFinished }
+                || scheduled.contains { $0.name == s.name && $0.isRunning }
             active.add(running ? 1 : 0, labels: [(name: "scenario", value: s.name)] + base)
         }
         var passing = MetricFamily(name: "kalm_threshold_passing", help: "Whether a threshold holds (1) or not (0) over each rolling window; no sample for a window without data.", type: .gauge)
         let now = MonotonicClock.now()
-        for run in runs.sorted(by: { $0.config.name < $1.config.name }) {
-            for r in run.thresholdResults(now: now) {
-                passing.add(r.ok ? 1 : 0, labels: [(name: "scenario", value: run.config.name), (name: "metric", value: r.threshold.key),
+        var results: [(String, [WindowThresholdResult])] = runs.map { ($0.config.name, $0.thresholdResults(now: now)) }
+        for s in scheduled {
+            let snap = s.snapshot
+            let vus = snap.running.map { $0.engine.isFinished ? 0 : $0.engine.activeVUs().reduce(0, +) } ?? 0
+            results.append((s.name, WindowThresholdResult.evaluate(snap.thresholds, scenario: snap.config, recorders: s.sink.recorders,
+                                                                   windows: s.windows, activeVUs: vus, now: now)))
+        }
+        for (scenario, rs) in results.sorted(by: { $0.0 < $1.0 }) {
+            for r in rs {
+                passing.add(r.ok ? 1 : 0, labels: [(name: "scenario", value: scenario), (name: "metric", value: r.threshold.key),
                                                    (name: "threshold", value: r.threshold.source), (name: "window", value: r.window)] + base)
             }
         }
         out += [build, reload, reloadAt, active, passing]
+        out += ScheduledFamilies.collect(scheduled, agentLabels: cfg.agent.labels)
         out += ProcessMetrics.collect(labels: base)
         return out
     }
@@ -179,6 +234,23 @@ final class AgentRuntime: @unchecked Sendable {
         }
         return try ScenarioRun(config: s, recorders: recorders, layout: layout, windows: windows, threads: threads,
                                thresholds: Self.thresholds(for: s, config: cfg))
+    }
+
+    private func makeScheduled(_ s: ScenarioConfig, schedule: ScenarioSchedule, config cfg: KalmConfig,
+                               previous: ScheduledScenario?) -> ScheduledScenario {
+        let (layout, windows) = Self.layout(for: s, config: cfg)
+        let reuse = previous.flatMap { $0.layout == layout && $0.windows == windows ? $0 : nil }
+        let recorders = s.spec.probes.map { p -> ProbeRecorder in
+            if let r = reuse, let i = r.config.spec.probes.firstIndex(of: p) { return r.sink.recorders[i] }
+            return ProbeRecorder(checkCount: p.checks.count, layout: layout, windows: windows)
+        }
+        return ScheduledScenario(config: s, schedule: schedule, thresholds: Self.thresholds(for: s, config: cfg), recorders: recorders,
+                                 layout: layout, windows: windows, threads: threads, logger: logger)
+    }
+
+    /// The schedule of a scheduled scenario, nil for the others.
+    static func schedule(of s: ScenarioConfig) throws -> ScenarioSchedule? {
+        try ScenarioSchedule(s)
     }
 
     /// The thresholds that apply to a scenario: the top-level ones, then its own.

@@ -12,10 +12,13 @@ struct ProbeService: Service {
 
     func run() async throws {
         try runtime.start()
+        let runtime = self.runtime
+        let scheduler = Task { await runtime.runScheduler() }
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
             runtime.logger.info("SIGHUP: reloading the config")
             _ = await runtime.reload()
         }
+        scheduler.cancel()
         runtime.logger.info("stopping: waiting for in-flight requests")
         await runtime.stopAll()
     }

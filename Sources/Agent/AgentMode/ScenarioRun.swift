@@ -41,20 +41,10 @@ final class ScenarioRun: @unchecked Sendable {
     }
 
     /// Each threshold over each window (SPEC §2): a window without data gives no result.
-    func thresholdResults(now: UInt64) -> [(threshold: Threshold, window: String, ok: Bool, observed: Double)] {
-        guard !thresholds.isEmpty else { return [] }
-        let perProbe = sink.recorders.map { $0.windowSnapshots(now: now) }
-        let probes = config.spec.probes.map { ThresholdProbe(name: $0.name, checkNames: $0.checks.map(\.name)) }
+    func thresholdResults(now: UInt64) -> [WindowThresholdResult] {
         let active = engine.isFinished ? 0 : engine.activeVUs().reduce(0, +)
-        var out: [(threshold: Threshold, window: String, ok: Bool, observed: Double)] = []
-        for (w, spec) in windows.enumerated() {
-            let data = WindowThresholdData(scenario: config.name, probes: probes, windows: perProbe.map { $0[w] },
-                                           activeVUs: Double(active), maxVUs: Double(config.spec.executor.maxVUs * probes.count))
-            for t in thresholds {
-                if let r = t.evaluate(data) { out.append((t, spec.name, r.ok, r.observed)) }
-            }
-        }
-        return out
+        return WindowThresholdResult.evaluate(thresholds, scenario: config, recorders: sink.recorders, windows: windows,
+                                              activeVUs: active, now: now)
     }
 
     /// The recorder of probe `name`, if this run has one with exactly `spec`.
@@ -84,5 +74,29 @@ extension ExecutorSpec {
         case .constantArrivalRate, .rampingArrivalRate: return true
         default: return false
         }
+    }
+}
+
+/// One threshold's verdict over one rolling window of one scenario.
+struct WindowThresholdResult {
+    var threshold: Threshold
+    var window: String
+    var ok: Bool
+    var observed: Double
+
+    static func evaluate(_ thresholds: [Threshold], scenario: ScenarioConfig, recorders: [ProbeRecorder], windows: [WindowSpec],
+                         activeVUs: Int, now: UInt64) -> [WindowThresholdResult] {
+        guard !thresholds.isEmpty else { return [] }
+        let perProbe = recorders.map { $0.windowSnapshots(now: now) }
+        let probes = scenario.spec.probes.map { ThresholdProbe(name: $0.name, checkNames: $0.checks.map(\.name)) }
+        var out: [WindowThresholdResult] = []
+        for (w, spec) in windows.enumerated() {
+            let data = WindowThresholdData(scenario: scenario.name, probes: probes, windows: perProbe.map { $0[w] },
+                                           activeVUs: Double(activeVUs), maxVUs: Double(scenario.spec.executor.maxVUs * probes.count))
+            for t in thresholds {
+                if let r = t.evaluate(data) { out.append(WindowThresholdResult(threshold: t, window: spec.name, ok: r.ok, observed: r.observed)) }
+            }
+        }
+        return out
     }
 }

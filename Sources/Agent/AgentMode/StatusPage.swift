@@ -5,11 +5,11 @@ enum StatusPage {
     static func render(runtime: AgentRuntime) -> String {
         let cfg = runtime.config
         var rows = ""
-        for run in runtime.runs {
-            for (i, p) in run.config.spec.probes.enumerated() {
-                let st = run.sink.recorders[i].snapshot()
+        for source in runtime.sources {
+            for p in source.probes {
+                let st = p.recorder.snapshot()
                 let state = st.lastFinishedAt == 0 ? "waiting" : (st.lastSuccess ? "up" : "down")
-                rows += "<tr><td>\(html(p.name))</td><td>\(html(run.config.name))</td><td class=\"\(state)\">\(state)</td>"
+                rows += "<tr><td>\(html(p.name))</td><td>\(html(source.name))</td><td class=\"\(state)\">\(state)</td>"
                     + "<td>\(st.requests)</td><td>\(st.failedRequests)</td></tr>\n"
             }
         }

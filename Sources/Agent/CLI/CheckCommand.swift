@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `kalm check -c FILE`: validates only; every error with its place; exit 0 or 104.
 struct CheckCommand: ParsableCommand {
@@ -12,10 +13,31 @@ struct CheckCommand: ParsableCommand {
         let cfg = try config.load()
         print("\(cfg.sourcePath): OK: \(cfg.probes.count) probe\(cfg.probes.count == 1 ? "" : "s"), "
               + "\(cfg.scenarios.count) scenario\(cfg.scenarios.count == 1 ? "" : "s")")
+        let now = Date()
         for s in cfg.scenarios {
             var line = "  scenario \(s.name): \(s.spec.executor.name), probes \(s.probeNames.joined(separator: ", "))"
             if s.continuous { line += ", continuous" }
             print(line)
+            if let schedule = try ScenarioSchedule(s) {
+                var t = now
+                var firings: [String] = []
+                for _ in 0..<3 {
+                    guard let n = schedule.next(after: t, anchor: now) else { break }
+                    firings.append(Self.format(n, s.timezone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!))
+                    t = n
+                }
+                print("    \(schedule): next \(firings.joined(separator: ", "))")
+            }
         }
+    }
+
+    /// `2026-11-29 02:00 UTC` in the schedule's time zone.
+    static func format(_ d: Date, _ tz: TimeZone) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = tz
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        let name = tz.identifier == "GMT" ? "UTC" : (tz.abbreviation(for: d) ?? tz.identifier)
+        return "\(f.string(from: d)) \(name)"
     }
 }

@@ -80,7 +80,8 @@ struct RunCommand: ParsableCommand {
         }
         let baselineMetrics = try baseline.map(BaselineComparison.load)
         let thresholds = chosen.map { RunThresholds(config: cfg, scenario: $0) } ?? RunThresholds(config: cfg, scenario: nil)
-        let breakpoint = try Self.breakpointThresholds(profile: profile, scenario: chosen, thresholds: thresholds)
+        let breakpoint = try RunMonitor.breakpointThresholds(isBreakpoint: profile == .breakpoint, abortOn: chosen?.abortOn,
+                                                             thresholds: thresholds)
         let layout = StatsLayout(buckets: cfg.agent.buckets, phaseBuckets: cfg.agent.phaseBuckets,
                                  statusTrends: ThresholdNeeds.statusTrends(thresholds.all),
                                  windowExtras: ThresholdNeeds.windowExtras(breakpoint ?? []))
@@ -93,28 +94,21 @@ struct RunCommand: ParsableCommand {
         let progress = ProgressReporter(totalSeconds: spec.executor.duration)
         let outcome = try controller.run(thresholds: thresholds, progress: progress, breakpoint: breakpoint, soak: steady)
         let report = RunReport(scenario: spec, outcome: outcome, layout: layout)
-        let data = RunThresholdData(
-            scenario: spec.name, probes: spec.probes.map { ThresholdProbe(name: $0.name, checkNames: $0.checks.map(\.name)) },
-            stats: outcome.stats, elapsedSeconds: outcome.elapsedSeconds, vus: outcome.vus.value, vusMax: Double(outcome.vusMax))
-        var results = thresholds.evaluate(data)
-        if let hit = outcome.abortedBy, let i = results.firstIndex(where: { $0.threshold == hit.threshold }), results[i].ok {
-            // It failed when the run was stopped; that verdict stands.
-            results[i] = hit
-        }
+        let monitor = outcome.monitor
+        let results = monitor.finalResults(stats: outcome.stats, elapsed: outcome.elapsedSeconds, vus: outcome.vus.value)
         var export = SummaryExport(report: report)
         var comparison: BaselineComparison?
         if let base = baselineMetrics, let path = baseline {
             comparison = BaselineComparison(path: path, baseline: base, current: export.metricsObject(),
                                             maxRegression: maxRegressionPercent)
         }
-        let passed = results.allSatisfy(\.ok) && outcome.abortedBy == nil && (comparison?.passed ?? true)
-            && outcome.breakpoint?.stoppedBy == nil
+        let passed = monitor.passed(results) && (comparison?.passed ?? true)
 
         var printer = SummaryPrinter(report: report)
         printer.thresholds = results
-        printer.abortedBy = outcome.abortedBy
+        printer.abortedBy = monitor.abortedBy
         print(printer.render(), terminator: "")
-        if let bp = outcome.breakpoint { print(BreakpointReport.render(bp, probes: spec.probes.map(\.name))) }
+        if let bp = monitor.bp { print(BreakpointReport.render(bp, probes: spec.probes.map(\.name))) }
         if let soak = outcome.soak, let steady { print(SoakSummary.render(soak, probes: spec.probes.map(\.name), steady: steady)) }
         if let comparison { print(comparison.render()) }
         if !passed, !outcome.aborted {
@@ -124,7 +118,7 @@ struct RunCommand: ParsableCommand {
         }
         if let path = summaryExport {
             export.setThresholds(results, comparison: comparison, passed: passed)
-            export.breakpoint = outcome.breakpoint.map { BreakpointReport.json($0, probes: spec.probes.map(\.name)) }
+            export.breakpoint = monitor.bp.map { BreakpointReport.json($0, probes: spec.probes.map(\.name)) }
             export.soak = outcome.soak.map { SoakSummary.json($0, probes: spec.probes.map(\.name)) }
             try export.write(to: path)
         }
@@ -133,19 +127,5 @@ struct RunCommand: ParsableCommand {
         }
         if outcome.aborted { throw ExitCode(KalmExit.aborted) }
         if !passed { throw ExitCode(KalmExit.thresholdsFailed) }
-    }
-
-    /// The thresholds a breakpoint run stops on: `abort_on` (names or keys) or every one.
-    /// Nil when the run is not a breakpoint run.
-    static func breakpointThresholds(profile: Profile?, scenario: ScenarioConfig?, thresholds: RunThresholds) throws -> [Threshold]? {
-        guard profile == .breakpoint || scenario?.abortOn != nil else { return nil }
-        var chosen = thresholds.all
-        if let names = scenario?.abortOn {
-            chosen = chosen.filter { t in names.contains(t.key) || names.contains(t.metric.name) }
-        }
-        guard !chosen.isEmpty else {
-            throw UsageError("a breakpoint run stops when a threshold fails, and this one has none: add e.g. thresholds: {http_req_failed: [\"rate<0.01\"], http_req_duration: [\"p(95)<500\"]}")
-        }
-        return chosen
     }
 }

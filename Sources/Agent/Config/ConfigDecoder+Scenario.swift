@@ -76,8 +76,14 @@ extension ConfigDecoder {
             var schedule: String?
             if let n = m["schedule"], let s = n.string(what: "a 5-field cron expression") {
                 let fields = s.split(whereSeparator: { $0 == " " || $0 == "\t" })
-                if fields.count == 5 { schedule = fields.joined(separator: " ") }
-                else {
+                if fields.count == 5 || CronExpression.macros[s.lowercased()] != nil {
+                    do {
+                        _ = try CronExpression(s)
+                        schedule = CronExpression.macros[s.lowercased()] != nil ? s.lowercased() : fields.joined(separator: " ")
+                    } catch {
+                        n.fail("\(error)")
+                    }
+                } else {
                     n.fail("schedule \(n.quoted) has \(fields.count) field\(fields.count == 1 ? "" : "s"); write 5: minute hour day-of-month month day-of-week, e.g. \"0 2 * * 0\"")
                 }
             }

@@ -3,7 +3,7 @@ import Foundation
 
 /// How a breakpoint run's finding is printed and exported.
 enum BreakpointReport {
-    static func render(_ bp: RunController.BreakpointResult, probes: [String]) -> String {
+    static func render(_ bp: BreakpointResult, probes: [String]) -> String {
         var out = "\n   BREAKPOINT\n"
         if let stop = bp.stoppedBy, let at = bp.stoppedAt {
             out += "     stopped at \(ProgressReporter.clock(at)): \(stop.threshold.key) '\(stop.threshold.source)' failed over the last 10 s (\(stop.observedText))\n"
@@ -18,7 +18,7 @@ enum BreakpointReport {
         return out
     }
 
-    static func json(_ bp: RunController.BreakpointResult, probes: [String]) -> [String: Any] {
+    static func json(_ bp: BreakpointResult, probes: [String]) -> [String: Any] {
         var out: [String: Any] = [
             "capacity_requests_per_second": Dictionary(uniqueKeysWithValues: zip(probes, bp.capacity)),
         ]
