@@ -178,6 +178,40 @@ final class AgentRuntime: @unchecked Sendable {
         return (runs.map(\.source) + scheduled.map(\.source)).sorted { $0.name < $1.name }
     }
 
+    // MARK: Status
+
+    /// Every scenario's thresholds over every window, by scenario name.
+    func thresholdVerdicts(now: UInt64) -> [String: [WindowThresholdResult]] {
+        let (runs, scheduled) = state.withLock { (Array($0.runs.values), Array($0.scheduled.values)) }
+        var out: [String: [WindowThresholdResult]] = [:]
+        for r in runs { out[r.config.name] = r.thresholdResults(now: now) }
+        for s in scheduled {
+            let snap = s.snapshot
+            let vus = snap.running.map { $0.engine.isFinished ? 0 : $0.engine.activeVUs().reduce(0, +) } ?? 0
+            out[s.name] = WindowThresholdResult.evaluate(snap.thresholds, scenario: snap.config, recorders: s.sink.recorders,
+                                                         windows: s.windows, activeVUs: vus, now: now)
+        }
+        return out
+    }
+
+    /// One line about a scenario: executor and VUs, or its schedule and last window.
+    func scenarioSummary(_ name: String) -> String {
+        let (runs, scheduled) = state.withLock { ($0.runs, $0.scheduled) }
+        if let r = runs[name] {
+            return "continuous · \(r.config.spec.executor.name), \(r.config.spec.executor.maxVUs) VU per probe"
+        }
+        guard let s = scheduled[name] else { return "" }
+        let snap = s.snapshot
+        var parts = ["\(snap.schedule)"]
+        if snap.running != nil { parts.append("running now") }
+        if let next = snap.next { parts.append("next \(ISO8601DateFormatter().string(from: next))") }
+        if let last = snap.last {
+            parts.append("last window \(last.passed ? "passed" : "FAILED") at \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: last.endedAt)))")
+        }
+        if snap.skipped > 0 { parts.append("\(snap.skipped) skipped") }
+        return parts.joined(separator: " · ")
+    }
+
     // MARK: Metrics
 
     /// Every family `/metrics` shows.

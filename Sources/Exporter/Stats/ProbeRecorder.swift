@@ -47,6 +47,11 @@ public final class ProbeRecorder: @unchecked Sendable {
         state.withLock { $0 }
     }
 
+    /// The slots of the longest window up to `maxSeconds` long, oldest first (for sparklines).
+    public func windowSeries(maxSeconds: Double, now: UInt64) -> (spec: WindowSpec, slots: [(start: UInt64, slot: WindowSlot?)])? {
+        windows?.withLock { $0.series(maxSeconds: maxSeconds, now: now) } ?? nil
+    }
+
     /// Every window merged over its slots, as of `now` (monotonic ns); empty without windows.
     public func windowSnapshots(now: UInt64) -> [WindowSnapshot] {
         windows?.withLock { $0.snapshots(now: now) } ?? []

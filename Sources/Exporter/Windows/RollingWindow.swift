@@ -48,6 +48,19 @@ public struct RollingWindow: Sendable {
         return (out, seconds)
     }
 
+    /// The window's slots oldest first, as of `now`, each with its start (monotonic ns);
+    /// nil for a slot with no data in the window. For sparklines.
+    public func series(now: UInt64) -> [(start: UInt64, slot: WindowSlot?)] {
+        let current = now / slotNanos
+        let n = UInt64(slots.count)
+        return (0..<n).map { k in
+            let epoch = current + 1 >= n - k ? current + 1 - (n - k) : 0
+            let i = Int(epoch % n)
+            let fresh = epochs[i] == epoch && slots[i].requests > 0
+            return (epoch * slotNanos, fresh ? slots[i] : nil)
+        }
+    }
+
     /// Bytes of histogram storage held (for the memory budget).
     public var storageBytes: Int {
         slots.reduce(0) { $0 + $1.latency.storageBytes + $1.trends.reduce(0) { $0 + $1.storageBytes } + $1.statusDurations.reduce(0) { $0 + $1.storageBytes } + MemoryLayout<WindowSlot>.stride + 2 * $1.checkPasses.capacity * 8 }

@@ -37,6 +37,13 @@ public struct WindowSet: Sendable {
         }
     }
 
+    /// Slot history of the longest window no longer than `maxSeconds` (for sparklines).
+    func series(maxSeconds: Double, now: UInt64) -> (spec: WindowSpec, slots: [(start: UInt64, slot: WindowSlot?)])? {
+        guard let w = windows.filter({ $0.spec.seconds <= maxSeconds }).max(by: { $0.spec.seconds < $1.spec.seconds })
+            ?? windows.min(by: { $0.spec.seconds < $1.spec.seconds }) else { return nil }
+        return (w.spec, w.series(now: now))
+    }
+
     /// Bytes held by every window (the ≤ 512 KiB budget per probe × scenario).
     public var storageBytes: Int { windows.reduce(0) { $0 + $1.storageBytes } }
 }

@@ -8,6 +8,8 @@ public struct WindowSlot: Sendable {
     public var latency: LogLinearHistogram
     public var requests: UInt64 = 0
     public var failedRequests: UInt64 = 0
+    /// Failed requests by `FailureReason.rawValue`.
+    public var failuresByReason: [UInt64] = Array(repeating: 0, count: FailureReason.allCases.count)
     public var iterationsSucceeded: UInt64 = 0
     public var iterationsFailed: UInt64 = 0
     public var checkPasses: [UInt64]
@@ -40,7 +42,12 @@ public struct WindowSlot: Sendable {
 
     mutating func record(_ r: RequestResult) {
         requests &+= 1
-        if r.failure != nil { failedRequests &+= 1 } else { latency.record(r.duration) }
+        if let f = r.failure {
+            failedRequests &+= 1
+            failuresByReason[Int(f.rawValue)] &+= 1
+        } else {
+            latency.record(r.duration)
+        }
         if r.success { iterationsSucceeded &+= 1 } else { iterationsFailed &+= 1 }
         for i in 0..<min(r.checkCount, checkPasses.count) {
             if r.checkPassed(i) { checkPasses[i] &+= 1 } else { checkFails[i] &+= 1 }
@@ -74,6 +81,7 @@ public struct WindowSlot: Sendable {
     mutating func reset() {
         latency.reset()
         requests = 0; failedRequests = 0
+        for i in 0..<failuresByReason.count { failuresByReason[i] = 0 }
         iterationsSucceeded = 0; iterationsFailed = 0
         for i in 0..<checkPasses.count { checkPasses[i] = 0; checkFails[i] = 0 }
         bytesSent = 0; bytesReceived = 0; droppedIterations = 0
@@ -85,6 +93,7 @@ public struct WindowSlot: Sendable {
         latency.merge(o.latency)
         requests &+= o.requests
         failedRequests &+= o.failedRequests
+        for i in 0..<failuresByReason.count { failuresByReason[i] &+= o.failuresByReason[i] }
         iterationsSucceeded &+= o.iterationsSucceeded
         iterationsFailed &+= o.iterationsFailed
         for i in 0..<checkPasses.count { checkPasses[i] &+= o.checkPasses[i]; checkFails[i] &+= o.checkFails[i] }
