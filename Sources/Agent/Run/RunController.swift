@@ -8,6 +8,8 @@ import Probes
 /// (first SIGINT/SIGTERM: graceful stop and exit 105; second: immediate exit), and the
 /// once-a-second VU sampling the summary's `vus` gauge needs.
 final class RunController {
+    /// Called with the run's recorders and engine once it starts (for `--web.listen-address`).
+    var onStart: ((RecorderSink, Engine) -> Void)?
     let scenario: ScenarioSpec
     let threads: Int
     let layout: StatsLayout
@@ -55,6 +57,7 @@ final class RunController {
         logger.debug("engine starting", metadata: ["scenario": .string(scenario.name), "threads": .stringConvertible(engine.threadCount),
                                                    "libcurl": .string(Engine.curlVersion)])
         engine.start(willStart: { t0 in tracker?.begin(at: t0) })
+        onStart?(sink, engine)
         var vus = GaugeStats()
         let executorEnd = scenario.executor.duration
         let vusMax = scenario.executor.maxVUs * scenario.probes.count

@@ -183,3 +183,43 @@ struct BadInputTests {
         #expect(h.stdout.contains("--summary-export"))
     }
 }
+
+/// `kalm run --web.listen-address`: /metrics while a one-shot run goes.
+@Suite("kalm run /metrics", .serialized)
+final class RunMetricsTests {
+    let server: FaultServer
+
+    init() throws {
+        server = try FaultServer.start()
+    }
+
+    deinit { server.shutdown() }
+
+    @Test func servesMetricsWhileRunning() throws {
+        let cfg = try tempFile("""
+            probes: [{name: api, request: {url: "\(server.baseURL)/sleep?ms=5"}}]
+            scenarios:
+              s: {vus: 2, duration: 4s}
+            """)
+        let port = AgentThresholdTests.freePort()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: KalmProcess.binary)
+        p.arguments = ["run", "-c", cfg, "--web.listen-address", "127.0.0.1:\(port)"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        let url = "http://127.0.0.1:\(port)/metrics"
+        let seen = AgentThresholdTests.waitFor(url, timeout: 4) {
+            (AgentThresholdTests.sample($0, ["kalm_http_requests_total{", "scenario=\"s\"", "code=\"200\""]) ?? 0) > 10
+        }
+        #expect(seen.ok, "no live metrics during the run")
+        let text = AgentThresholdTests.scrape(url)
+        #expect(AgentThresholdTests.sample(text, ["kalm_scenario_active{", "scenario=\"s\""]) == 1)
+        #expect(AgentThresholdTests.sample(text, ["kalm_vus{", "probe=\"api\""]) == 2)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let busy = try KalmProcess.run(["run", "-c", cfg, "--web.listen-address", "not-an-address"])
+        #expect(busy.status == 104)
+    }
+}

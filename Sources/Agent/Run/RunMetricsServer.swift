@@ -1,0 +1,99 @@
+import Dispatch
+import Exporter
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Probes
+import Synchronization
+
+/// `kalm run --web.listen-address`: serves `/metrics` while a one-shot run goes, so
+/// Prometheus can watch a load test as it happens (the guide's "monitor during tests").
+final class RunMetricsServer: @unchecked Sendable {
+    private struct Live {
+        var scenario: ScenarioSpec
+        var sink: RecorderSink
+        var engine: Engine
+    }
+
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private var server: MetricsHTTPServer?
+    private let live = Mutex<Live?>(nil)
+    private let agentLabels: [(String, String)]
+    private let families: ProbeFamilies
+    private lazy var cache = ScrapeCache(ttl: 1.0) { [unowned self] in self.collect() }
+
+    init(config: KalmConfig) {
+        agentLabels = config.agent.labels
+        families = ProbeFamilies(agentLabels: config.agent.labels, buckets: config.agent.buckets,
+                                 phaseBuckets: config.agent.phaseBuckets, quantiles: config.agent.quantiles)
+    }
+
+    /// Binds the addresses (blocking until bound). Throws `UsageError` naming a bad or busy address.
+    func start(addresses: [String], logger: Logger) throws {
+        let endpoints = MetricsEndpoints(
+            metrics: { [unowned self] accept, encoding in cache.respond(accept: accept, acceptEncoding: encoding) },
+            statusPage: { "<!doctype html><title>kalm run</title><p>kalm run is running; see <a href=\"/metrics\">/metrics</a>.</p>" },
+            reload: { "kalm run does not reload its config" },
+            isReady: { [unowned self] in live.withLock { $0 != nil } })
+        let result = Mutex<Result<MetricsHTTPServer, Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let group = self.group
+        Task {
+            do {
+                let s = try await MetricsHTTPServer.start(addresses: addresses, endpoints: endpoints, group: group, logger: logger)
+                result.withLock { $0 = .success(s) }
+            } catch {
+                result.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        switch result.withLock({ $0 })! {
+        case .success(let s): server = s
+        case .failure(let e as ListenError): throw UsageError(e.description)
+        case .failure(let e): throw e
+        }
+    }
+
+    /// The run to expose (called once its engine exists).
+    func attach(scenario: ScenarioSpec, sink: RecorderSink, engine: Engine) {
+        live.withLock { $0 = Live(scenario: scenario, sink: sink, engine: engine) }
+    }
+
+    func stop() {
+        let done = DispatchSemaphore(value: 0)
+        let server = self.server
+        let group = self.group
+        Task {
+            await server?.shutdown()
+            try? await group.shutdownGracefully()
+            done.signal()
+        }
+        done.wait()
+    }
+
+    private func collect() -> [MetricFamily] {
+        var out: [MetricFamily] = []
+        let base: MetricLabels = agentLabels.map { (name: $0.0, value: $0.1) }
+        if let l = live.withLock({ $0 }) {
+            let source = ScenarioSource(
+                name: l.scenario.name,
+                probes: l.scenario.probes.enumerated().map { i, p in
+                    ProbeSource(name: p.name, labels: p.labels, checkNames: p.checks.map(\.name),
+                                isHTTPS: p.request.url.lowercased().hasPrefix("https://"), recorder: l.sink.recorders[i])
+                },
+                openModel: l.scenario.executor.isOpenModel,
+                activeVUs: l.engine.isFinished ? nil : l.engine.activeVUs(),
+                maxVUs: l.scenario.executor.maxVUs)
+            out = families.collect([source], now: MonotonicClock.now())
+            var active = MetricFamily(name: "kalm_scenario_active", help: "Whether the scenario is running now (1) or not (0).", type: .gauge)
+            active.add(l.engine.isFinished ? 0 : 1, labels: [(name: "scenario", value: l.scenario.name)] + base)
+            out.append(active)
+        }
+        var build = MetricFamily(name: "kalm_build_info", help: "kalm's version and revision; always 1.", type: .gauge)
+        build.add(1, labels: [(name: "revision", value: BuildInfo.revision), (name: "version", value: BuildInfo.version)] + base)
+        out.append(build)
+        return out + ProcessMetrics.collect(labels: base)
+    }
+}
