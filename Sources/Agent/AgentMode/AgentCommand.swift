@@ -43,8 +43,25 @@ enum AgentRunner {
     static func run(runtime: AgentRuntime, addresses: [String], logger: Logger,
                     onListening: (@Sendable ([String]) -> Void)? = nil) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let metrics = MetricsService(runtime: runtime, addresses: addresses, group: group, onListening: onListening)
-        let probes = ProbeService(runtime: runtime)
+        // systemd (Type=notify): READY=1 once listening and probing, WATCHDOG=1 while the HTTP loop answers.
+        let systemd = SystemdNotifier.fromEnvironment(logger: logger)
+        runtime.systemd = systemd
+        let readiness = systemd.map { SystemdReadiness(notifier: $0) { [runtime] in AgentRunner.readyStatus(runtime, $0) } }
+        let watchdog = systemd.map { n in
+            Task { await n.runWatchdog { (try? await group.any().submit {}.get()) != nil } }
+        }
+        // The watchdog asks the event loop, so it stops before the loop does.
+        func shutdownGroup() async {
+            watchdog?.cancel()
+            await watchdog?.value
+            try? await group.shutdownGracefully()
+        }
+        let metrics = MetricsService(runtime: runtime, addresses: addresses, group: group, onListening: { bound in
+            onListening?(bound)
+            readiness?.listening(bound)
+        })
+        let probes = ProbeService(runtime: runtime, onStarted: { readiness?.probesStarted() },
+                                  onStopping: { systemd?.stopping(status: "stopping: waiting for in-flight requests") })
         // Services stop in reverse order: probes drain first, then the server stops answering.
         let serviceGroup = ServiceGroup(configuration: .init(
             services: [.init(service: metrics), .init(service: probes)],
@@ -53,13 +70,21 @@ enum AgentRunner {
         do {
             try await serviceGroup.run()
         } catch let e as ListenError {
-            try? await group.shutdownGracefully()
+            await shutdownGroup()
             throw UsageError(e.description)
         } catch {
-            try? await group.shutdownGracefully()
+            await shutdownGroup()
             throw error
         }
-        try? await group.shutdownGracefully()
+        await shutdownGroup()
         logger.info("stopped")
+    }
+
+    /// systemd's STATUS= line once the agent is up.
+    static func readyStatus(_ runtime: AgentRuntime, _ addresses: [String]) -> String {
+        let scenarios = runtime.config.scenarios
+        let continuous = scenarios.filter(\.continuous).count
+        let scheduled = scenarios.filter { (try? AgentRuntime.schedule(of: $0)) != nil }.count
+        return "serving /metrics on \(addresses.joined(separator: ", ")); \(continuous) continuous, \(scheduled) scheduled scenario(s)"
     }
 }

@@ -27,6 +27,8 @@ final class AgentRuntime: @unchecked Sendable {
     private let state: Mutex<State>
     /// Serialises reloads (SIGHUP and POST /-/reload may race).
     private let reloading = Mutex<Bool>(false)
+    /// Told about reloads (RELOADING=1, then READY=1) when systemd runs the agent with Type=notify; set before `start()`.
+    var systemd: SystemdNotifier?
     private(set) lazy var scrapeCache = ScrapeCache(ttl: 1.0) { [unowned self] in self.families() }
 
     init(config: KalmConfig, configPath: String?, env: [String: String], threads: Int, logger: Logger) {
@@ -78,6 +80,13 @@ final class AgentRuntime: @unchecked Sendable {
         }
         if busy { return "a reload is already in progress" }
         defer { reloading.withLock { $0 = false } }
+        systemd?.reloading()
+        let failure = await reload(path: path)
+        systemd?.ready(status: failure == nil ? "config reloaded" : "config reload failed; the previous config keeps running (see the log)")
+        return failure
+    }
+
+    private func reload(path: String) async -> String? {
         let new: KalmConfig
         do {
             new = try ConfigLoader.load(path: path, env: env)

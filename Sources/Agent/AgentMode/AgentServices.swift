@@ -9,9 +9,13 @@ import UnixSignals
 /// shutdown stops them, letting in-flight requests finish or time out.
 struct ProbeService: Service {
     let runtime: AgentRuntime
+    /// Called once the scenarios have started, and when graceful shutdown begins (systemd's READY=1 and STOPPING=1).
+    var onStarted: (@Sendable () -> Void)? = nil
+    var onStopping: (@Sendable () -> Void)? = nil
 
     func run() async throws {
         try runtime.start()
+        onStarted?()
         let runtime = self.runtime
         let scheduler = Task { await runtime.runScheduler() }
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
@@ -19,6 +23,7 @@ struct ProbeService: Service {
             _ = await runtime.reload()
         }
         scheduler.cancel()
+        onStopping?()
         runtime.logger.info("stopping: waiting for in-flight requests")
         await runtime.stopAll()
     }
@@ -35,7 +40,7 @@ struct MetricsService: Service {
     func run() async throws {
         let runtime = self.runtime
         let endpoints = MetricsEndpoints(
-            metrics: { accept, encoding in runtime.scrapeCache.respond(accept: accept, acceptEncoding: encoding) },
+            metricsBuffer: { accept, encoding in runtime.scrapeCache.respond(accept: accept, acceptEncoding: encoding) },
             statusPage: { StatusPage.render(runtime: runtime) },
             reload: { await runtime.reload() },
             isReady: { runtime.isReady })

@@ -5,6 +5,9 @@ import Foundation
 /// - `${VAR}`: from the `-e KEY=VALUE` pairs first, then the process environment.
 /// - `${file:PATH}`: the file's contents with surrounding whitespace trimmed;
 ///   a relative `PATH` is relative to the config file's directory.
+/// - `${credential:NAME}`: the contents, trimmed, of `$CREDENTIALS_DIRECTORY/NAME`, where
+///   systemd puts what the unit's `LoadCredential=NAME:PATH` names (`CREDENTIALS_DIRECTORY`
+///   is looked up like a variable: `-e` first, then the environment).
 /// - `$$` is a literal `$`. Any other `$` (as in `$.id` or `^a$`) is left alone.
 ///
 /// An unset variable, an unreadable file or a malformed reference is an error.
@@ -77,6 +80,9 @@ struct VariableExpander {
     }
 
     private func resolve(_ reference: String) throws -> String {
+        if reference.hasPrefix("credential:") {
+            return try credential(String(reference.dropFirst("credential:".count)).trimmingCharacters(in: .whitespaces))
+        }
         if reference.hasPrefix("file:") {
             let path = String(reference.dropFirst(5)).trimmingCharacters(in: .whitespaces)
             guard !path.isEmpty else { throw ValueError("${file:} needs a path, e.g. ${file:/run/secrets/api_key}") }
@@ -91,10 +97,32 @@ struct VariableExpander {
             return text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         guard Self.isVariableName(reference) else {
-            throw ValueError("\"${\(reference)}\" is not a valid reference; write ${NAME} (letters, digits, _) or ${file:PATH}")
+            throw ValueError("\"${\(reference)}\" is not a valid reference; write ${NAME} (letters, digits, _), ${file:PATH} or ${credential:NAME}")
         }
         if let v = env[reference] ?? processEnvironment[reference] { return v }
         throw ValueError("${\(reference)} is not set; pass -e \(reference)=... or set it in the environment")
+    }
+
+    /// `${credential:NAME}`: systemd's credential NAME (LoadCredential=, SetCredential=, ...).
+    private func credential(_ name: String) throws -> String {
+        let ref = "${credential:\(name)}"
+        guard !name.isEmpty, name != ".", name != "..", !name.contains("/") else {
+            throw ValueError("\(ref) needs a credential name (a file name, no \"/\"), e.g. ${credential:api-key}")
+        }
+        let fix = "add LoadCredential=\(name):/etc/kalm/\(name) (or SetCredential=) to the kalm.service unit"
+        guard let dir = env["CREDENTIALS_DIRECTORY"] ?? processEnvironment["CREDENTIALS_DIRECTORY"], !dir.isEmpty else {
+            throw ValueError("\(ref) needs $CREDENTIALS_DIRECTORY, which is not set: run kalm under systemd and \(fix); "
+                             + "elsewhere, set CREDENTIALS_DIRECTORY (or -e CREDENTIALS_DIRECTORY=...) to a directory holding a file named \(name)")
+        }
+        let full = (dir as NSString).appendingPathComponent(name)
+        guard let data = FileManager.default.contents(atPath: full) else {
+            let why = FileManager.default.fileExists(atPath: full) ? "not readable" : "no such file"
+            throw ValueError("cannot read \(ref) (\(why): \(full)): \(fix)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ValueError("\(ref) is not UTF-8 text (\(full))")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func isVariableName(_ s: String) -> Bool {

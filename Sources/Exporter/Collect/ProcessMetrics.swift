@@ -7,9 +7,7 @@ public enum ProcessMetrics {
         // /proc/self/stat field 22 is the start time in clock ticks since boot; btime is boot time.
         guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")"),
-              let statAll = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let btimeLine = statAll.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
-              let btime = Double(btimeLine.split(separator: " ")[1]) else {
+              let btime = bootTime() else {
             return Date().timeIntervalSince1970
         }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -17,6 +15,19 @@ public enum ProcessMetrics {
         guard fields.count > 19, let ticks = Double(fields[19]) else { return Date().timeIntervalSince1970 }
         return btime + ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
     }()
+
+    /// Boot time (Unix seconds): /proc/stat's btime; where /proc/stat is hidden (systemd's
+    /// ProcSubset=pid), the same value from the clocks: CLOCK_REALTIME − CLOCK_BOOTTIME.
+    static func bootTime(procStat: String = "/proc/stat") -> Double? {
+        if let statAll = try? String(contentsOfFile: procStat, encoding: .utf8),
+           let btimeLine = statAll.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
+           let btime = Double(btimeLine.split(separator: " ")[1]) {
+            return btime
+        }
+        var real = timespec(), boot = timespec()
+        guard clock_gettime(CLOCK_REALTIME, &real) == 0, clock_gettime(CLOCK_BOOTTIME, &boot) == 0 else { return nil }
+        return (Double(real.tv_sec) - Double(boot.tv_sec) + (Double(real.tv_nsec) - Double(boot.tv_nsec)) / 1e9).rounded(.down)
+    }
 
     public static func collect(labels: MetricLabels) -> [MetricFamily] {
         var usage = rusage()
