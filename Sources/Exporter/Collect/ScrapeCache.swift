@@ -1,16 +1,24 @@
+import Dispatch
+import NIOCore
 import Probes
 import Synchronization
 
-/// Renders `/metrics` at most once per `ttl` per (format, encoding): concurrent and
-/// back-to-back scrapes within the interval share one rendering. Prometheus scrapes every
-/// few seconds, so a fresh-enough answer costs nothing; a scrape storm (or wrk) costs one
-/// rendering per interval instead of one per request.
+/// Renders `/metrics` at most once per `ttl` per variant (format × encoding) and keeps the
+/// result as a `ByteBuffer` every response shares. Rendering costs milliseconds (merging
+/// every window's histograms), so it is kept off the request path when it can be:
+///
+/// - younger than `ttl`: served as is;
+/// - between `ttl` and `2 × ttl`: served as is while a background refresh runs, so a busy
+///   scraper never waits for a rendering;
+/// - older, or absent: rendered now (Prometheus, scraping every few seconds, always gets
+///   data at most one rendering old).
 public final class ScrapeCache: @unchecked Sendable {
-    public typealias Response = (body: [UInt8], contentType: String, contentEncoding: String?)
+    public typealias Response = (body: ByteBuffer, contentType: String, contentEncoding: String?)
 
     private struct Entry {
         var response: Response
         var renderedAt: UInt64
+        var refreshing = false
     }
 
     private let ttlNanos: UInt64
@@ -19,6 +27,7 @@ public final class ScrapeCache: @unchecked Sendable {
     private let entries = Mutex<[String: Entry]>([:])
     /// Serialises renderings so a burst does not render the same thing N times.
     private let renderLock = Mutex<Void>(())
+    private let refreshQueue = DispatchQueue(label: "kalm.scrape-refresh", qos: .utility)
 
     /// - Parameters:
     ///   - ttl: seconds a rendering is reused (0: never).
@@ -32,22 +41,39 @@ public final class ScrapeCache: @unchecked Sendable {
         let format = ContentNegotiation.format(accept: accept)
         let gzip = ContentNegotiation.useGzip(acceptEncoding: acceptEncoding)
         let key = "\(format == .openMetrics ? "om" : "text")/\(gzip ? "gz" : "id")"
-        if let hit = fresh(key) { return hit }
-        return renderLock.withLock { _ in
-            if let hit = fresh(key) { return hit }
-            let r = responder.respond(families: collect(), accept: accept, acceptEncoding: acceptEncoding)
-            let now = MonotonicClock.now()
-            entries.withLock { $0[key] = Entry(response: r, renderedAt: now) }
+        let now = MonotonicClock.now()
+        enum Lookup { case fresh(Response), stale(Response), miss }
+        let lookup: Lookup = entries.withLock { e in
+            guard ttlNanos > 0, let hit = e[key] else { return .miss }
+            let age = now &- hit.renderedAt
+            if age < ttlNanos { return .fresh(hit.response) }
+            if age < 2 * ttlNanos {
+                if !hit.refreshing { e[key]!.refreshing = true }
+                return hit.refreshing ? .fresh(hit.response) : .stale(hit.response)
+            }
+            return .miss
+        }
+        switch lookup {
+        case .fresh(let r):
             return r
+        case .stale(let r):
+            refreshQueue.async { [self] in _ = render(key: key, accept: accept, acceptEncoding: acceptEncoding, force: true) }
+            return r
+        case .miss:
+            return render(key: key, accept: accept, acceptEncoding: acceptEncoding, force: false)
         }
     }
 
-    private func fresh(_ key: String) -> Response? {
-        guard ttlNanos > 0 else { return nil }
-        let now = MonotonicClock.now()
-        return entries.withLock { e in
-            guard let hit = e[key], now &- hit.renderedAt < ttlNanos else { return nil }
-            return hit.response
+    private func render(key: String, accept: String?, acceptEncoding: String?, force: Bool) -> Response {
+        renderLock.withLock { _ in
+            if !force, ttlNanos > 0, let hit = entries.withLock({ $0[key] }), MonotonicClock.now() &- hit.renderedAt < ttlNanos {
+                return hit.response
+            }
+            let r = responder.respond(families: collect(), accept: accept, acceptEncoding: acceptEncoding)
+            let response: Response = (ByteBufferAllocator().buffer(bytes: r.body), r.contentType, r.contentEncoding)
+            let now = MonotonicClock.now()
+            entries.withLock { $0[key] = Entry(response: response, renderedAt: now) }
+            return response
         }
     }
 

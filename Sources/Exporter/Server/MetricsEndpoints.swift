@@ -1,3 +1,5 @@
+import NIOCore
+
 /// What the metrics HTTP server asks the rest of the agent for.
 ///
 /// All closures are called on NIO event-loop threads and must be thread-safe; they are
@@ -16,6 +18,10 @@ public struct MetricsEndpoints: Sendable {
     public var reload: @Sendable () async -> String?
     /// `/-/ready` answers 200 only when this returns true (503 otherwise).
     public var isReady: @Sendable () -> Bool
+    /// Like `metrics`, but hands over a `ByteBuffer` the server writes without copying
+    /// (a cached rendering is shared by every response). Preferred when set.
+    public var metricsBuffer: (@Sendable (_ accept: String?, _ acceptEncoding: String?)
+        -> (body: ByteBuffer, contentType: String, contentEncoding: String?))?
 
     /// Bundles the endpoints' handlers.
     public init(metrics: @escaping @Sendable (_ accept: String?, _ acceptEncoding: String?)
@@ -27,5 +33,19 @@ public struct MetricsEndpoints: Sendable {
         self.statusPage = statusPage
         self.reload = reload
         self.isReady = isReady
+    }
+
+    /// Bundles the endpoints' handlers, `/metrics` as shared buffers.
+    public init(metricsBuffer: @escaping @Sendable (_ accept: String?, _ acceptEncoding: String?)
+                    -> (body: ByteBuffer, contentType: String, contentEncoding: String?),
+                statusPage: @escaping @Sendable () -> String,
+                reload: @escaping @Sendable () async -> String?,
+                isReady: @escaping @Sendable () -> Bool) {
+        self.init(metrics: { a, e in
+                      let r = metricsBuffer(a, e)
+                      return (Array(r.body.readableBytesView), r.contentType, r.contentEncoding)
+                  },
+                  statusPage: statusPage, reload: reload, isReady: isReady)
+        self.metricsBuffer = metricsBuffer
     }
 }

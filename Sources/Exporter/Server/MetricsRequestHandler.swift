@@ -97,10 +97,17 @@ final class MetricsRequestHandler: ChannelInboundHandler {
         case .metrics:
             let accept = Self.joined(head.headers["accept"])
             let acceptEncoding = Self.joined(head.headers["accept-encoding"])
-            let rendered = endpoints.metrics(accept, acceptEncoding)
             var extra = [("Vary", "Accept, Accept-Encoding")]
-            if let encoding = rendered.contentEncoding { extra.append(("Content-Encoding", encoding)) }
-            respond(context, contentType: rendered.contentType, headers: extra, body: rendered.body)
+            if let shared = endpoints.metricsBuffer {
+                // A cached rendering: written as is, never copied per response.
+                let rendered = shared(accept, acceptEncoding)
+                if let encoding = rendered.contentEncoding { extra.append(("Content-Encoding", encoding)) }
+                respond(context, contentType: rendered.contentType, headers: extra, buffer: rendered.body)
+            } else {
+                let rendered = endpoints.metrics(accept, acceptEncoding)
+                if let encoding = rendered.contentEncoding { extra.append(("Content-Encoding", encoding)) }
+                respond(context, contentType: rendered.contentType, headers: extra, body: rendered.body)
+            }
         case .statusPage:
             respond(context, contentType: "text/html; charset=utf-8", body: Array(endpoints.statusPage().utf8))
         case .healthy:
@@ -158,10 +165,16 @@ final class MetricsRequestHandler: ChannelInboundHandler {
     /// the connection open if the client asked for keep-alive, or closes it.
     private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus = .ok, contentType: String,
                          headers extra: [(String, String)] = [], body: [UInt8], forceClose: Bool = false) {
+        respond(context, status: status, contentType: contentType, headers: extra,
+                buffer: context.channel.allocator.buffer(bytes: body), forceClose: forceClose)
+    }
+
+    private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus = .ok, contentType: String,
+                         headers extra: [(String, String)] = [], buffer body: ByteBuffer, forceClose: Bool = false) {
         guard active, let head else { return }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)
-        headers.add(name: "Content-Length", value: String(body.count))
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
         for (name, value) in extra { headers.add(name: name, value: value) }
         let keepAlive = head.isKeepAlive && !forceClose
         if !keepAlive {
@@ -171,8 +184,8 @@ final class MetricsRequestHandler: ChannelInboundHandler {
         }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
                       promise: nil)
-        if head.method != .HEAD, !body.isEmpty {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        if head.method != .HEAD, body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         let closing: EventLoopPromise<Void>? = keepAlive ? nil : context.eventLoop.makePromise()
         closing?.futureResult.whenComplete { _ in context.close(promise: nil) }
@@ -181,7 +194,7 @@ final class MetricsRequestHandler: ChannelInboundHandler {
             "method": "\(head.method.rawValue)",
             "path": "\(MetricsRoute.path(of: head.uri).prefix(128))",
             "status": "\(status.code)",
-            "bytes": "\(body.count)",
+            "bytes": "\(body.readableBytes)",
         ])
     }
 
