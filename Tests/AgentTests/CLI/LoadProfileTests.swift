@@ -23,8 +23,8 @@ final class LoadProfileTests {
             scenarios:
               soak:
                 executor: ramping-vus
-                start_vus: 4
-                stages: [{duration: 30s, target: 4}]
+                start_vus: 8
+                stages: [{duration: 30s, target: 8}]
             """)
         let export = cfg + ".json"
         let r = try KalmProcess.run(["run", "-c", cfg, "--summary-export", export],
