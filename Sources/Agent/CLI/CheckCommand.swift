@@ -36,7 +36,8 @@ struct CheckCommand: ParsableCommand {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = tz
-        f.dateFormat = "yyyy-MM-dd HH:mm"
+        // Seconds only when a firing has them (every: schedules), cron firings are whole minutes.
+        f.dateFormat = Int(d.timeIntervalSince1970) % 60 == 0 ? "yyyy-MM-dd HH:mm" : "yyyy-MM-dd HH:mm:ss"
         let name = tz.identifier == "GMT" ? "UTC" : (tz.abbreviation(for: d) ?? tz.identifier)
         return "\(f.string(from: d)) \(name)"
     }
