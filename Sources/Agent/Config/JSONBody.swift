@@ -26,7 +26,7 @@ enum JSONBody {
                     continue
                 }
                 if i > 0 { out += "," }
-                out += quote(key) + ":"
+                out += JSONText.quoted(key) + ":"
                 ok = write(node.child(key, v), into: &out) && ok
             }
             out += "}"
@@ -49,7 +49,7 @@ enum JSONBody {
                 return true
             }
             guard let text = node.string() else { return false }
-            out += node.isQuoted ? quote(text) : literal(text)
+            out += node.isQuoted ? JSONText.quoted(text) : literal(text)
             return true
         }
     }
@@ -65,23 +65,7 @@ enum JSONBody {
         if text.range(of: #"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil {
             return text
         }
-        return quote(text)
+        return JSONText.quoted(text)
     }
 
-    /// A JSON string literal.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
 }

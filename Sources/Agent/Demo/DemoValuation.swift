@@ -42,8 +42,8 @@ struct DemoValuation {
         let id = (0..<16).map { _ in String(Int.random(in: 0..<16), radix: 16) }.joined()
         let cents = estimatedCents
         let value = "\(cents / 100).\(cents % 100 < 10 ? "0" : "")\(cents % 100)"
-        return #"{"id":"val_\#(id)","estimated_value":\#(value),"currency":"EUR","brand":\#(Self.quoted(brand)),"#
-            + #""category":\#(Self.quoted(category)),"condition":\#(Self.quoted(condition))}"#
+        return #"{"id":"val_\#(id)","estimated_value":\#(value),"currency":"EUR","brand":\#(JSONText.quoted(brand)),"#
+            + #""category":\#(JSONText.quoted(category)),"condition":\#(JSONText.quoted(condition))}"#
     }
 
     private static func key(_ text: String) -> String {
@@ -59,22 +59,4 @@ struct DemoValuation {
         return 200 + Double(hash % 1_801)
     }
 
-    /// `text` as a JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 }

@@ -6,28 +6,21 @@ import TestServer
 @Suite("agent schedules", .serialized)
 final class AgentScheduleTests {
     let server: FaultServer
-    var agent: Process?
+    var agent: AgentProcess?
 
     init() throws {
         server = try FaultServer.start(threads: 2)
     }
 
     deinit {
-        if let a = agent, a.isRunning { kill(a.processIdentifier, SIGKILL); a.waitUntilExit() }
+        agent = nil
         server.shutdown()
     }
 
     func start(_ yaml: String) throws -> String {
-        let cfg = try tempFile(yaml)
-        let port = AgentThresholdTests.freePort()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: KalmProcess.binary)
-        p.arguments = ["agent", "-c", cfg, "--web.listen-address", "127.0.0.1:\(port)", "--log.level", "warn"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        agent = p
-        return "http://127.0.0.1:\(port)/metrics"
+        let a = try AgentProcess(yaml: yaml)
+        agent = a
+        return a.url("/metrics")
     }
 
     func value(_ text: String, _ fragments: [String]) -> Double? { AgentThresholdTests.sample(text, fragments) }
@@ -108,9 +101,8 @@ final class AgentScheduleTests {
         let running = AgentThresholdTests.waitFor(url, timeout: 10) { self.value($0, ["kalm_scenario_active{", "scenario=\"long\""]) == 1 }
         #expect(running.ok)
         let began = Date()
-        kill(agent!.processIdentifier, SIGTERM)
-        agent!.waitUntilExit()
-        #expect(agent!.terminationStatus == 0)
+        agent!.child.signal(SIGTERM)
+        #expect(agent!.child.waitForExit(timeout: 10) == 0)
         #expect(Date().timeIntervalSince(began) < 3)
     }
 }

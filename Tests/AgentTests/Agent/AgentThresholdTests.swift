@@ -6,30 +6,23 @@ import TestServer
 @Suite("agent thresholds", .serialized)
 final class AgentThresholdTests {
     let server: FaultServer
-    var agent: Process?
+    var agent: AgentProcess?
 
     init() throws {
         server = try FaultServer.start()
     }
 
     deinit {
-        // SIGKILL: graceful shutdown is tested elsewhere, and would wait for slow requests here.
-        if let a = agent, a.isRunning { kill(a.processIdentifier, SIGKILL); a.waitUntilExit() }
+        // AgentProcess SIGKILLs: graceful shutdown is tested elsewhere, and would wait for slow requests here.
+        agent = nil
         server.shutdown()
     }
 
-    /// Starts `kalm agent` on a free port; returns the metrics URL.
+    /// Starts `kalm agent` on an ephemeral port; returns the metrics URL.
     func startAgent(_ yaml: String) throws -> String {
-        let cfg = try tempFile(yaml)
-        let port = Self.freePort()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: KalmProcess.binary)
-        p.arguments = ["agent", "-c", cfg, "--web.listen-address", "127.0.0.1:\(port)", "--log.level", "warn"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        agent = p
-        return "http://127.0.0.1:\(port)/metrics"
+        let a = try AgentProcess(yaml: yaml)
+        agent = a
+        return a.url("/metrics")
     }
 
     /// The value of the first sample whose line contains every fragment, or nil.
@@ -60,18 +53,6 @@ final class AgentThresholdTests {
             Thread.sleep(forTimeInterval: 0.25)
         }
         return (false, timeout)
-    }
-
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 
     @Test func passingFlipsToZeroWhenTheEndpointFailsAndBackAfterTheWindow() throws {

@@ -201,7 +201,7 @@ final class RunMetricsTests {
             scenarios:
               s: {vus: 2, duration: 4s}
             """)
-        let port = AgentThresholdTests.freePort()
+        let port = try freeLoopbackPort()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: KalmProcess.binary)
         p.arguments = ["run", "-c", cfg, "--web.listen-address", "127.0.0.1:\(port)"]
