@@ -69,9 +69,19 @@ final class ReadAll: @unchecked Sendable {
     }
 }
 
-/// A temporary file holding `text`.
+/// One directory per test process for every `tempFile`, removed when the process exits.
+let testTempRoot: URL = {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("kalm-tests-\(getpid())-\(UUID().uuidString.prefix(8))")
+    try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    atexit {
+        try? FileManager.default.removeItem(at: testTempRoot)
+    }
+    return root
+}()
+
+/// A temporary file holding `text` (in a fresh directory of its own under `testTempRoot`).
 func tempFile(_ text: String, name: String = "kalm.yml") throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kalm-tests-\(UUID().uuidString)")
+    let dir = testTempRoot.appendingPathComponent(UUID().uuidString)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let path = dir.appendingPathComponent(name).path
     try text.write(toFile: path, atomically: true, encoding: .utf8)
