@@ -25,9 +25,11 @@ struct AgentCommand: AsyncParsableCommand {
 
     @OptionGroup var engine: EngineOptions
     @OptionGroup var logging: LoggingOptions
+    @OptionGroup var webConfig: WebConfigOption
 
     func run() async throws {
         let logger = logging.bootstrap()
+        try webConfig.rejectIfSet()
         let threads = try engine.threadCount()
         let cfg = try config.load()
         let runtime = AgentRuntime(config: cfg, configPath: config.configFile, env: try config.environment(),

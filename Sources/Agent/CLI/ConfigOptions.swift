@@ -46,3 +46,16 @@ struct EngineOptions: ParsableArguments {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 }
+
+/// `--web.config.file`, the exporter-toolkit's TLS and basic-auth file: planned (SPEC §1),
+/// accepted on the command line so that its use gets a clear answer instead of "unknown option".
+struct WebConfigOption: ParsableArguments {
+    @Option(name: .customLong("web.config.file"), help: ArgumentHelp("Not supported yet (TLS and basic auth for /metrics).", visibility: .hidden))
+    var webConfigFile: String?
+
+    func rejectIfSet() throws {
+        if webConfigFile != nil {
+            throw UsageError("--web.config.file (TLS and basic auth for /metrics) is not supported yet; serve /metrics on loopback or a private network, or put a TLS-terminating proxy in front of it")
+        }
+    }
+}

@@ -49,9 +49,11 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var engine: EngineOptions
     @OptionGroup var logging: LoggingOptions
+    @OptionGroup var webConfig: WebConfigOption
 
     func run() throws {
         let logger = logging.bootstrap()
+        try webConfig.rejectIfSet()
         let overrides = RunOverrides(vus: vus, duration: duration?.seconds)
         try overrides.validate()
         let threads = try engine.threadCount()

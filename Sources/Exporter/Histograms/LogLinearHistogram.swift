@@ -119,21 +119,6 @@ public struct LogLinearHistogram: Sendable {
         return Double(max)
     }
 
-    /// How many recorded values are ≤ `bound`, counting a bucket whole when its upper edge is ≤ bound + 1.
-    /// Exact when `bound` is a bucket edge; used for cumulative Prometheus buckets built from windows.
-    public func count(atMost bound: Int64) -> UInt64 {
-        var n: UInt64 = 0
-        for g in 0..<groups.count where !groups[g].isEmpty {
-            let b = groups[g]
-            for i in 0..<b.count where b[i] > 0 {
-                let (lo, _) = bounds(group: g, index: i)
-                if lo > bound { return n }
-                n &+= b[i]
-            }
-        }
-        return n
-    }
-
     /// Bytes of bucket storage in use (for the memory budget).
     public var storageBytes: Int {
         groups.reduce(0) { $0 + $1.capacity * MemoryLayout<UInt64>.stride } + groups.capacity * MemoryLayout<[UInt64]>.stride
