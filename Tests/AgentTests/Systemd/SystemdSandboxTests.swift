@@ -277,6 +277,10 @@ enum SandboxPrerequisites {
         if SystemdUnitTests.analyze == nil { out.append("systemd-analyze") }
         if compiler == nil { out.append("a C compiler (cc)") }
         if dlopen("libseccomp.so.2", RTLD_NOW) == nil { out.append("libseccomp.so.2") }
+        // Root is not enough inside some containers: namespaces must actually be allowed.
+        if out.isEmpty, (try? runTool("/usr/bin/unshare", ["--mount", "--pid", "--fork", "/bin/true"], timeout: 10).status) != 0 {
+            out.append("permission to create mount and PID namespaces (unshare failed)")
+        }
         return out
     }()
 }
