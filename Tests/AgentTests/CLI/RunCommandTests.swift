@@ -94,6 +94,20 @@ final class RunCommandTests {
         #expect(FileManager.default.fileExists(atPath: export))
     }
 
+    @Test func progressIsPrintedAsPlainLinesWhenNotATerminal() throws {
+        let cfg = try tempFile(config(path: "/ok", vus: 1, duration: "11s"))
+        let r = try KalmProcess.run(["run", "-c", cfg, "-e", "BASE=\(server.baseURL)", "-e", "SECRET_TOKEN=x"], timeout: 40)
+        #expect(r.status == 0)
+        // Every 10 s in CI logs: elapsed/total, VUs, rate, current p95, errors.
+        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("running (") }
+        #expect(line != nil, "\(r.stdout)")
+        if let line {
+            #expect(line.range(of: #"^running \(0m1\d\.\ds/0m11\.0s\), 1 VUs, [0-9.]+ req/s, p95 [0-9.]+(µs|ms), errors 0\.00%, \d+ requests$"#,
+                               options: .regularExpression) != nil, "\(line)")
+        }
+        #expect(!r.stdout.contains("\u{1B}[2K"), "no terminal control codes when stdout is not a TTY")
+    }
+
     @Test func noScenarioNeedsDuration() throws {
         let cfg = try tempFile("probes:\n  - name: a\n    request: {url: \"\(server.baseURL)/ok\"}\n")
         let bad = try KalmProcess.run(["run", "-c", cfg])
