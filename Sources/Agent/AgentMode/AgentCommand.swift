@@ -86,7 +86,7 @@ enum AgentRunner {
     static func readyStatus(_ runtime: AgentRuntime, _ addresses: [String]) -> String {
         let scenarios = runtime.config.scenarios
         let continuous = scenarios.filter(\.continuous).count
-        let scheduled = scenarios.filter { (try? AgentRuntime.schedule(of: $0)) != nil }.count
+        let scheduled = scenarios.filter { !$0.isOneShot && !$0.continuous }.count
         return "serving /metrics on \(addresses.joined(separator: ", ")); \(continuous) continuous, \(scheduled) scheduled scenario(s)"
     }
 }

@@ -55,7 +55,7 @@ final class AgentRuntime: @unchecked Sendable {
         }
         var scheduled: [String: ScheduledScenario] = [:]
         for s in cfg.scenarios {
-            guard let schedule = try Self.schedule(of: s) else { continue }
+            guard let schedule = try ScenarioSchedule(s) else { continue }
             scheduled[s.name] = makeScheduled(s, schedule: schedule, config: cfg, previous: nil)
             logger.info("scenario scheduled", metadata: ["scenario": .string(s.name), "schedule": .string(schedule.description),
                                                         "next": .string(scheduled[s.name]!.snapshot.next.map { "\($0)" } ?? "never")])
@@ -106,7 +106,7 @@ final class AgentRuntime: @unchecked Sendable {
                 let prev = oldRuns[s.name]
                 let (layout, windows) = Self.layout(for: s, config: new)
                 if let prev, prev.config == s, prev.layout == layout, prev.windows == windows,
-                   Self.thresholds(for: prev.config, config: old) == Self.thresholds(for: s, config: new) {
+                   old.thresholds(for: prev.config) == new.thresholds(for: s) {
                     keep[s.name] = prev
                     continue
                 }
@@ -129,11 +129,11 @@ final class AgentRuntime: @unchecked Sendable {
         var scheduled: [String: ScheduledScenario] = [:]
         var retired: [ScheduledScenario] = []
         for s in new.scenarios {
-            guard let schedule = try? Self.schedule(of: s) else { continue }
+            guard let schedule = try? ScenarioSchedule(s) else { continue }
             let (layout, windows) = Self.layout(for: s, config: new)
             if let prev = oldScheduled[s.name], prev.layout == layout, prev.windows == windows,
                prev.config.spec.probes == s.spec.probes {
-                prev.update(config: s, schedule: schedule, thresholds: Self.thresholds(for: s, config: new))
+                prev.update(config: s, schedule: schedule, thresholds: new.thresholds(for: s))
                 scheduled[s.name] = prev
             } else {
                 scheduled[s.name] = makeScheduled(s, schedule: schedule, config: new, previous: oldScheduled[s.name])
@@ -190,16 +190,11 @@ final class AgentRuntime: @unchecked Sendable {
     // MARK: Status
 
     /// Every scenario's thresholds over every window, by scenario name.
-    func thresholdVerdicts(now: UInt64) -> [String: [WindowThresholdResult]] {
+    func thresholdVerdicts(_ memo: WindowSnapshotMemo) -> [String: [WindowThresholdResult]] {
         let (runs, scheduled) = state.withLock { (Array($0.runs.values), Array($0.scheduled.values)) }
         var out: [String: [WindowThresholdResult]] = [:]
-        for r in runs { out[r.config.name] = r.thresholdResults(now: now) }
-        for s in scheduled {
-            let snap = s.snapshot
-            let vus = snap.running.map { $0.engine.isFinished ? 0 : $0.engine.activeVUs().reduce(0, +) } ?? 0
-            out[s.name] = WindowThresholdResult.evaluate(snap.thresholds, scenario: snap.config, recorders: s.sink.recorders,
-                                                         windows: s.windows, activeVUs: vus, now: now)
-        }
+        for r in runs { out[r.config.name] = r.thresholdResults(memo) }
+        for s in scheduled { out[s.name] = s.thresholdResults(memo) }
         return out
     }
 
@@ -231,8 +226,9 @@ final class AgentRuntime: @unchecked Sendable {
         let agentLabels = cfg.agent.labels
         let probeFamilies = ProbeFamilies(agentLabels: agentLabels, buckets: cfg.agent.buckets,
                                           phaseBuckets: cfg.agent.phaseBuckets, quantiles: cfg.agent.quantiles)
+        let memo = WindowSnapshotMemo(now: MonotonicClock.now())
         var out = probeFamilies.collect((runs.map(\.source) + scheduled.map(\.source)).sorted { $0.name < $1.name },
-                                        now: MonotonicClock.now())
+                                        windows: memo)
         let base: MetricLabels = agentLabels.map { (name: $0.0, value: $0.1) }
         var build = MetricFamily(name: "kalm_build_info", help: "kalm's version and revision; always 1.", type: .gauge)
         build.add(1, labels: [(name: "revision", value: BuildInfo.revision), (name: "version", value: BuildInfo.version)] + base)
@@ -247,14 +243,7 @@ final class AgentRuntime: @unchecked Sendable {
             active.add(running ? 1 : 0, labels: [(name: "scenario", value: s.name)] + base)
         }
         var passing = MetricFamily(name: "kalm_threshold_passing", help: "Whether a threshold holds (1) or not (0) over each rolling window; no sample for a window without data.", type: .gauge)
-        let now = MonotonicClock.now()
-        var results: [(String, [WindowThresholdResult])] = runs.map { ($0.config.name, $0.thresholdResults(now: now)) }
-        for s in scheduled {
-            let snap = s.snapshot
-            let vus = snap.running.map { $0.engine.isFinished ? 0 : $0.engine.activeVUs().reduce(0, +) } ?? 0
-            results.append((s.name, WindowThresholdResult.evaluate(snap.thresholds, scenario: snap.config, recorders: s.sink.recorders,
-                                                                   windows: s.windows, activeVUs: vus, now: now)))
-        }
+        let results = thresholdVerdicts(memo)
         for (scenario, rs) in results.sorted(by: { $0.0 < $1.0 }) {
             for r in rs {
                 passing.add(r.ok ? 1 : 0, labels: [(name: "scenario", value: scenario), (name: "metric", value: r.threshold.key),
@@ -271,39 +260,22 @@ final class AgentRuntime: @unchecked Sendable {
 
     private func makeRun(_ s: ScenarioConfig, config cfg: KalmConfig, previous: ScenarioRun?) throws -> ScenarioRun {
         let (layout, windows) = Self.layout(for: s, config: cfg)
-        let reuse = previous.flatMap { $0.layout == layout && $0.windows == windows ? $0 : nil }
-        let recorders = s.spec.probes.map { p in
-            reuse?.recorder(for: p) ?? ProbeRecorder(checkCount: p.checks.count, layout: layout, windows: windows)
-        }
+        let recorders = RecorderSet.make(for: s.spec.probes, layout: layout, windows: windows, previous: previous?.recorderSet)
         return try ScenarioRun(config: s, recorders: recorders, layout: layout, windows: windows, threads: threads,
-                               thresholds: Self.thresholds(for: s, config: cfg))
+                               thresholds: cfg.thresholds(for: s))
     }
 
     private func makeScheduled(_ s: ScenarioConfig, schedule: ScenarioSchedule, config cfg: KalmConfig,
                                previous: ScheduledScenario?) -> ScheduledScenario {
         let (layout, windows) = Self.layout(for: s, config: cfg)
-        let reuse = previous.flatMap { $0.layout == layout && $0.windows == windows ? $0 : nil }
-        let recorders = s.spec.probes.map { p -> ProbeRecorder in
-            if let r = reuse, let i = r.config.spec.probes.firstIndex(of: p) { return r.sink.recorders[i] }
-            return ProbeRecorder(checkCount: p.checks.count, layout: layout, windows: windows)
-        }
-        return ScheduledScenario(config: s, schedule: schedule, thresholds: Self.thresholds(for: s, config: cfg), recorders: recorders,
+        let recorders = RecorderSet.make(for: s.spec.probes, layout: layout, windows: windows, previous: previous?.recorderSet)
+        return ScheduledScenario(config: s, schedule: schedule, thresholds: cfg.thresholds(for: s), recorders: recorders,
                                  layout: layout, windows: windows, threads: threads, logger: logger)
-    }
-
-    /// The schedule of a scheduled scenario, nil for the others.
-    static func schedule(of s: ScenarioConfig) throws -> ScenarioSchedule? {
-        try ScenarioSchedule(s)
-    }
-
-    /// The thresholds that apply to a scenario: the top-level ones, then its own.
-    static func thresholds(for s: ScenarioConfig, config: KalmConfig) -> [Threshold] {
-        (config.thresholds + s.thresholds).map(\.compiled)
     }
 
     /// What a scenario's recorders keep: buckets from the config, extras its thresholds read.
     static func layout(for s: ScenarioConfig, config cfg: KalmConfig) -> (StatsLayout, [WindowSpec]) {
-        let ts = thresholds(for: s, config: cfg)
+        let ts = cfg.thresholds(for: s)
         let layout = StatsLayout(buckets: cfg.agent.buckets, phaseBuckets: cfg.agent.phaseBuckets,
                                  statusTrends: ThresholdNeeds.statusTrends(ts), windowExtras: ThresholdNeeds.windowExtras(ts))
         return (layout, cfg.agent.windows.map { WindowSpec(name: $0.name, seconds: $0.seconds) })

@@ -31,49 +31,23 @@ final class ScenarioRun: @unchecked Sendable {
     /// Stops starting iterations; in-flight requests finish or time out. Returns when the engine has ended.
     func stop() async {
         engine.requestStop()
-        let engine = self.engine
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                engine.wait()
-                c.resume()
-            }
-        }
+        await engine.finished()
     }
 
     /// Each threshold over each window (SPEC §2): a window without data gives no result.
-    func thresholdResults(now: UInt64) -> [WindowThresholdResult] {
+    func thresholdResults(_ memo: WindowSnapshotMemo) -> [WindowThresholdResult] {
         let active = engine.isFinished ? 0 : engine.activeVUs().reduce(0, +)
         return WindowThresholdResult.evaluate(thresholds, scenario: config, recorders: sink.recorders, windows: windows,
-                                              activeVUs: active, now: now)
+                                              activeVUs: active, memo: memo)
     }
 
-    /// The recorder of probe `name`, if this run has one with exactly `spec`.
-    func recorder(for spec: ProbeSpec) -> ProbeRecorder? {
-        guard let i = config.spec.probes.firstIndex(where: { $0.name == spec.name }),
-              config.spec.probes[i] == spec else { return nil }
-        return sink.recorders[i]
+    /// What a reload may hand on to the scenario's next run.
+    var recorderSet: RecorderSet {
+        RecorderSet(layout: layout, windows: windows, probes: config.spec.probes, recorders: sink.recorders)
     }
 
     var source: ScenarioSource {
-        ScenarioSource(
-            name: config.name,
-            probes: config.spec.probes.enumerated().map { i, p in
-                ProbeSource(name: p.name, labels: p.labels, checkNames: p.checks.map(\.name),
-                            isHTTPS: p.request.url.lowercased().hasPrefix("https://"), recorder: sink.recorders[i])
-            },
-            openModel: config.spec.executor.isOpenModel,
-            activeVUs: engine.isFinished ? nil : engine.activeVUs(),
-            maxVUs: config.spec.executor.maxVUs)
-    }
-}
-
-extension ExecutorSpec {
-    /// Arrival-rate executors (open model).
-    var isOpenModel: Bool {
-        switch self {
-        case .constantArrivalRate, .rampingArrivalRate: return true
-        default: return false
-        }
+        ScenarioSource(spec: config.spec, recorders: sink.recorders, activeVUs: engine.isFinished ? nil : engine.activeVUs())
     }
 }
 
@@ -85,9 +59,9 @@ struct WindowThresholdResult {
     var observed: Double
 
     static func evaluate(_ thresholds: [Threshold], scenario: ScenarioConfig, recorders: [ProbeRecorder], windows: [WindowSpec],
-                         activeVUs: Int, now: UInt64) -> [WindowThresholdResult] {
+                         activeVUs: Int, memo: WindowSnapshotMemo) -> [WindowThresholdResult] {
         guard !thresholds.isEmpty else { return [] }
-        let perProbe = recorders.map { $0.windowSnapshots(now: now) }
+        let perProbe = recorders.map { memo.snapshots($0) }
         let probes = scenario.spec.probes.map { ThresholdProbe(name: $0.name, checkNames: $0.checks.map(\.name)) }
         var out: [WindowThresholdResult] = []
         for (w, spec) in windows.enumerated() {
@@ -98,5 +72,24 @@ struct WindowThresholdResult {
             }
         }
         return out
+    }
+}
+
+/// A scenario's recorders and the shape they were made with: a reload reuses a probe's
+/// recorder when the probe and the shape are unchanged.
+struct RecorderSet {
+    var layout: StatsLayout
+    var windows: [WindowSpec]
+    var probes: [ProbeSpec]
+    var recorders: [ProbeRecorder]
+
+    /// Recorders for `probes`: the previous set's where the probe and the shape are
+    /// unchanged (counters continue, windows keep their data), new ones otherwise.
+    static func make(for probes: [ProbeSpec], layout: StatsLayout, windows: [WindowSpec], previous: RecorderSet?) -> [ProbeRecorder] {
+        let reuse = previous.flatMap { $0.layout == layout && $0.windows == windows ? $0 : nil }
+        return probes.map { p in
+            if let r = reuse, let i = r.probes.firstIndex(of: p) { return r.recorders[i] }
+            return ProbeRecorder(checkCount: p.checks.count, layout: layout, windows: windows)
+        }
     }
 }

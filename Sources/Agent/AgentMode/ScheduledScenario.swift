@@ -34,12 +34,15 @@ final class ScheduledScenario: @unchecked Sendable {
         let runSink: RecorderSink
         let tracker: SoakTracker?
         let startedAt: Date
+        /// Left by `watch` once the verdict is recorded.
+        let ended = DispatchGroup()
         init(engine: Engine, monitor: RunMonitor, runSink: RecorderSink, tracker: SoakTracker?) {
             self.engine = engine
             self.monitor = monitor
             self.runSink = runSink
             self.tracker = tracker
             startedAt = Date()
+            ended.enter()
         }
     }
 
@@ -138,7 +141,8 @@ final class ScheduledScenario: @unchecked Sendable {
         while !w.engine.wait(timeout: 1.0) {
             let elapsed = Double(MonotonicClock.now() - w.engine.startedAt) / 1e9
             let active = w.engine.activeVUs().reduce(0, +)
-            if !stopping, w.monitor.tick(elapsed: elapsed, active: active, stats: w.runSink.snapshots()) {
+            if !stopping, w.monitor.tick(elapsed: elapsed, active: active, stats: w.runSink.snapshots(),
+                                         windows: WindowSnapshotMemo(now: MonotonicClock.now())) {
                 stopping = true
                 w.engine.requestStop(grace: 0)
             }
@@ -153,6 +157,7 @@ final class ScheduledScenario: @unchecked Sendable {
             $0.last = last
             $0.running = nil
         }
+        w.ended.leave()
         let failed = results.filter { !$0.ok }.map { "\($0.threshold.key) \($0.threshold.source) (\($0.observedText))" }
         logger.info("scheduled window ended", metadata: ["scenario": .string(name), "passed": .stringConvertible(passed),
                                                          "failed": .string(failed.joined(separator: "; "))])
@@ -162,27 +167,29 @@ final class ScheduledScenario: @unchecked Sendable {
     func stop() async {
         guard let w = state.withLock({ $0.running }) else { return }
         w.engine.requestStop()
+        // Returns once `watch` has recorded the verdict, which it does after the engine ends.
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                w.engine.wait()
-                // Let `watch` record the verdict before the caller moves on.
-                while self.state.withLock({ $0.running != nil }) { usleep(1000) }
-                c.resume()
-            }
+            w.ended.notify(queue: .global()) { c.resume() }
         }
+    }
+
+    /// Each threshold over each window of the scenario's long-lived recorders.
+    func thresholdResults(_ memo: WindowSnapshotMemo) -> [WindowThresholdResult] {
+        let snap = snapshot
+        let vus = snap.running.map { $0.engine.isFinished ? 0 : $0.engine.activeVUs().reduce(0, +) } ?? 0
+        return WindowThresholdResult.evaluate(snap.thresholds, scenario: snap.config, recorders: sink.recorders,
+                                              windows: windows, activeVUs: vus, memo: memo)
+    }
+
+    /// What a reload may hand on to the scenario's next incarnation.
+    var recorderSet: RecorderSet {
+        RecorderSet(layout: layout, windows: windows, probes: config.spec.probes, recorders: sink.recorders)
     }
 
     var source: ScenarioSource {
         let (cfg, running) = state.withLock { ($0.config, $0.running) }
-        return ScenarioSource(
-            name: name,
-            probes: cfg.spec.probes.enumerated().map { i, p in
-                ProbeSource(name: p.name, labels: p.labels, checkNames: p.checks.map(\.name),
-                            isHTTPS: p.request.url.lowercased().hasPrefix("https://"), recorder: sink.recorders[i])
-            },
-            openModel: cfg.spec.executor.isOpenModel,
-            activeVUs: running.map { $0.engine.isFinished ? Array(repeating: 0, count: cfg.spec.probes.count) : $0.engine.activeVUs() }
-                ?? Array(repeating: 0, count: cfg.spec.probes.count),
-            maxVUs: cfg.spec.executor.maxVUs)
+        let idle = Array(repeating: 0, count: cfg.spec.probes.count)
+        let active = running.map { $0.engine.isFinished ? idle : $0.engine.activeVUs() } ?? idle
+        return ScenarioSource(spec: cfg.spec, recorders: sink.recorders, activeVUs: active)
     }
 }

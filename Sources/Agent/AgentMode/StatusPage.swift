@@ -8,8 +8,8 @@ import Probes
 enum StatusPage {
     static func render(runtime: AgentRuntime) -> String {
         let cfg = runtime.config
-        let now = MonotonicClock.now()
-        let thresholds = runtime.thresholdVerdicts(now: now)
+        let memo = WindowSnapshotMemo(now: MonotonicClock.now())
+        let thresholds = runtime.thresholdVerdicts(memo)
         var body = ""
         let sources = runtime.sources
         var down = 0, failingThresholds = 0
@@ -21,7 +21,7 @@ enum StatusPage {
                 let st = p.recorder.snapshot()
                 let state = st.lastFinishedAt == 0 ? "waiting" : (st.lastSuccess ? "up" : "down")
                 if state == "down" { down += 1 }
-                section += probeCard(p, stats: st, state: state, now: now)
+                section += probeCard(p, stats: st, state: state, memo: memo)
             }
             section += thresholdTable(verdicts)
             let header = runtime.scenarioSummary(source.name)
@@ -57,8 +57,8 @@ enum StatusPage {
             """
     }
 
-    private static func probeCard(_ p: ProbeSource, stats st: ProbeStats, state: String, now: UInt64) -> String {
-        let windows = p.recorder.windowSnapshots(now: now)
+    private static func probeCard(_ p: ProbeSource, stats st: ProbeStats, state: String, memo: WindowSnapshotMemo) -> String {
+        let windows = memo.snapshots(p.recorder)
         var rows = ""
         for w in windows {
             func q(_ x: Double) -> String { w.latency(quantile: x).map { ms($0 * 1000) } ?? "–" }
@@ -68,7 +68,7 @@ enum StatusPage {
         }
         // Sparklines over the longest window up to 15 min, one point per slot.
         var sparks = ""
-        if let series = p.recorder.windowSeries(maxSeconds: 900, now: now) {
+        if let series = p.recorder.windowSeries(maxSeconds: 900, now: memo.now) {
             let p95 = series.slots.map { $0.slot?.latency.quantile(0.95).map { $0 / 1000 } }
             let avail = series.slots.map { s -> Double? in
                 guard let d = s.slot, d.iterations > 0 else { return nil }

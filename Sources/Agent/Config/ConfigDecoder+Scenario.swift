@@ -1,3 +1,4 @@
+import Exporter
 import Foundation
 import Probes
 

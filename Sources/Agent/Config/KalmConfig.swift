@@ -1,3 +1,4 @@
+import Exporter
 import Probes
 
 /// A loaded and validated config file: what `kalm agent`, `kalm run` and `kalm check` work from.
@@ -12,13 +13,9 @@ struct KalmConfig: Sendable {
     /// Top-level thresholds, in file order; they apply to every scenario.
     var thresholds: [ThresholdDeclaration]
 
-    /// The probe called `name`, if any.
-    func probe(named name: String) -> ProbeSpec? {
-        probes.first { $0.name == name }
-    }
-
-    /// The scenario called `name`, if any.
-    func scenario(named name: String) -> ScenarioConfig? {
-        scenarios.first { $0.name == name }
+    /// The thresholds that apply to a scenario: the top-level ones, then its own
+    /// (only the top-level ones without a scenario).
+    func thresholds(for scenario: ScenarioConfig?) -> [Threshold] {
+        (thresholds + (scenario?.thresholds ?? [])).map(\.compiled)
     }
 }

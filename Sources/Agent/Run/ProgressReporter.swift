@@ -27,7 +27,7 @@ final class ProgressReporter {
         lastElapsed = elapsed
         var latency = LogLinearHistogram(bits: 7)
         for w in recent { latency.merge(w.data.latency) }
-        let p95 = latency.quantile(0.95).map { SummaryFormat.duration(ms: $0 / 1000) } ?? "-"
+        let p95 = latency.quantile(0.95).map { K6Format.duration(ms: $0 / 1000) } ?? "-"
         let errors = requests == 0 ? 0 : Double(failed) / Double(requests)
         let line = "running (\(Self.clock(elapsed))/\(total.isFinite ? Self.clock(total) : "∞")), \(vus) VUs, "
             + String(format: "%.1f req/s", rps) + ", p95 \(p95), errors \(SummaryFormat.percent(errors)), \(requests) requests"

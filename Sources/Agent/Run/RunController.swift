@@ -68,12 +68,9 @@ final class RunController {
             // Samples after the executor's end (graceful stop) would only show the wind-down.
             if elapsed < executorEnd, signals.fired == 0 { vus.observe(Double(active)) }
             let stats = sink.snapshots()
-            if let progress {
-                let now = MonotonicClock.now()
-                progress.tick(elapsed: elapsed, stats: stats, recent: sink.recorders.compactMap { $0.windowSnapshots(now: now).first },
-                              vus: active)
-            }
-            if !stopping, monitor.tick(elapsed: elapsed, active: active, stats: stats) {
+            let memo = WindowSnapshotMemo(now: MonotonicClock.now())
+            progress?.tick(elapsed: elapsed, stats: stats, recent: sink.recorders.compactMap { memo.snapshots($0).first }, vus: active)
+            if !stopping, monitor.tick(elapsed: elapsed, active: active, stats: stats, windows: memo) {
                 stopping = true
                 engine.requestStop(grace: 0)
             }

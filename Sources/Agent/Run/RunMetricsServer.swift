@@ -77,16 +77,9 @@ final class RunMetricsServer: @unchecked Sendable {
         var out: [MetricFamily] = []
         let base: MetricLabels = agentLabels.map { (name: $0.0, value: $0.1) }
         if let l = live.withLock({ $0 }) {
-            let source = ScenarioSource(
-                name: l.scenario.name,
-                probes: l.scenario.probes.enumerated().map { i, p in
-                    ProbeSource(name: p.name, labels: p.labels, checkNames: p.checks.map(\.name),
-                                isHTTPS: p.request.url.lowercased().hasPrefix("https://"), recorder: l.sink.recorders[i])
-                },
-                openModel: l.scenario.executor.isOpenModel,
-                activeVUs: l.engine.isFinished ? nil : l.engine.activeVUs(),
-                maxVUs: l.scenario.executor.maxVUs)
-            out = families.collect([source], now: MonotonicClock.now())
+            let source = ScenarioSource(spec: l.scenario, recorders: l.sink.recorders,
+                                        activeVUs: l.engine.isFinished ? nil : l.engine.activeVUs())
+            out = families.collect([source], windows: WindowSnapshotMemo(now: MonotonicClock.now()))
             var active = MetricFamily(name: "kalm_scenario_active", help: "Whether the scenario is running now (1) or not (0).", type: .gauge)
             active.add(l.engine.isFinished ? 0 : 1, labels: [(name: "scenario", value: l.scenario.name)] + base)
             out.append(active)

@@ -42,14 +42,13 @@ final class RunMonitor {
     }
 
     /// Evaluates; true when the run must stop now (a threshold failed).
-    func tick(elapsed: Double, active: Int, stats: [ProbeStats]) -> Bool {
+    func tick(elapsed: Double, active: Int, stats: [ProbeStats], windows memo: WindowSnapshotMemo) -> Bool {
         var stop = false
         if let bpThresholds = breakpoint, bp?.stoppedBy == nil {
             // Successful requests per second over the last ~2 s: the rate reached now.
             successHistory.append((elapsed, stats.map { $0.requests - $0.failedRequests }))
             if successHistory.count > 3 { successHistory.removeFirst() }
-            let now = MonotonicClock.now()
-            let recent = sink.recorders.map { $0.windowSnapshots(now: now)[0] }
+            let recent = sink.recorders.map { memo.snapshots($0)[0] }
             let data = WindowThresholdData(scenario: scenario.name, probes: probes, windows: recent,
                                            activeVUs: Double(active), maxVUs: Double(vusMax))
             if let failing = bpThresholds.lazy.compactMap({ $0.evaluate(data) }).first(where: { !$0.ok }) {

@@ -7,7 +7,7 @@ struct RunThresholds {
     let all: [Threshold]
 
     init(config: KalmConfig, scenario: ScenarioConfig?) {
-        all = (config.thresholds + (scenario?.thresholds ?? [])).map(\.compiled)
+        all = config.thresholds(for: scenario)
     }
 
     init(_ thresholds: [Threshold]) {

@@ -34,7 +34,7 @@ enum BreakpointReport {
 /// How soak degradation is printed and exported.
 enum SoakSummary {
     static func render(_ reports: [SoakReport], probes: [String], steady: SteadyState) -> String {
-        var out = "\n   SOAK  steady state \(ProgressReporter.clock(steady.start))–\(ProgressReporter.clock(steady.start + steady.length)), slots of \(SummaryFormat.trim(steady.slotSeconds))s\n"
+        var out = "\n   SOAK  steady state \(ProgressReporter.clock(steady.start))–\(ProgressReporter.clock(steady.start + steady.length)), slots of \(K6Format.twoDecimals(steady.slotSeconds))s\n"
         for (i, p) in probes.enumerated() {
             let r = reports[i]
             let drift = SoakTracker.stats.map { s in r.drift[s.name].map { "\(s.name) \(String(format: "%.3f", $0))×" } ?? "\(s.name) -" }

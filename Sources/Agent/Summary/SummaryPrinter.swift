@@ -11,7 +11,7 @@ struct SummaryPrinter {
     func render() -> String {
         var out = ""
         let r = report
-        out += "\n     scenario: \(r.scenarioName) · probes: \(r.probeNames.joined(separator: ", ")) · \(SummaryFormat.duration(ms: r.elapsedSeconds * 1000))\(r.aborted ? " (aborted)" : "")\n\n"
+        out += "\n     scenario: \(r.scenarioName) · probes: \(r.probeNames.joined(separator: ", ")) · \(K6Format.duration(ms: r.elapsedSeconds * 1000))\(r.aborted ? " (aborted)" : "")\n\n"
         for c in r.checks {
             if c.fails == 0 {
                 out += "     ✓ \(c.name)\n"
@@ -101,6 +101,6 @@ struct SummaryPrinter {
     }
 
     private func trendLine(_ h: LogLinearHistogram) -> String {
-        TrendStats(h).named.map { "\($0.0)=\(SummaryFormat.duration(ms: $0.1))" }.joined(separator: " ")
+        TrendStats(h).named.map { "\($0.0)=\(K6Format.duration(ms: $0.1))" }.joined(separator: " ")
     }
 }

@@ -14,8 +14,8 @@ public struct ProbeFamilies {
         self.quantiles = quantiles
     }
 
-    /// Every probe family for `scenarios`, as of `now` (monotonic ns).
-    public func collect(_ scenarios: [ScenarioSource], now: UInt64) -> [MetricFamily] {
+    /// Every probe family for `scenarios`, as of `memo.now` (monotonic ns).
+    public func collect(_ scenarios: [ScenarioSource], windows memo: WindowSnapshotMemo) -> [MetricFamily] {
         var requests = MetricFamily(name: "kalm_http_requests_total", help: "HTTP requests made, by status code (0: no response).", type: .counter)
         var failures = MetricFamily(name: "kalm_http_request_failures_total", help: "Failed HTTP requests by reason: dns, connect, tls, timeout, status, body_limit, other.", type: .counter)
         var duration = MetricFamily(name: "kalm_http_request_duration_seconds", help: "Request duration (send + wait + receive, k6 http_req_duration) of responses with an expected status.", type: .histogram, unit: "seconds")
@@ -36,7 +36,7 @@ public struct ProbeFamilies {
         var vus = MetricFamily(name: "kalm_vus", help: "VUs running now, per probe.", type: .gauge)
         var vusMax = MetricFamily(name: "kalm_vus_max", help: "The most VUs the scenario's executor may use, per probe.", type: .gauge)
 
-        let monoNow = now
+        let monoNow = memo.now
         let wallNow = MonotonicClock.wallSeconds()
         var certExpiry: [String: (Double, [(String, String)])] = [:]
         for s in scenarios {
@@ -81,7 +81,7 @@ public struct ProbeFamilies {
                         certExpiry[p.name] = (e, labels([("probe", p.name)], p))
                     }
                 }
-                for w in p.recorder.windowSnapshots(now: monoNow) {
+                for w in memo.snapshots(p.recorder) {
                     let wl = base + [("window", w.spec.name)]
                     if w.data.latency.count > 0 {
                         winLatency.addSummary(labels: wl, quantiles: quantiles.map { ($0, w.latency(quantile: $0)!) })

@@ -25,6 +25,9 @@ public final class ScrapeCache: @unchecked Sendable {
     private let responder = ExpositionResponder()
     private let collect: @Sendable () -> [MetricFamily]
     private let entries = Mutex<[String: Entry]>([:])
+    /// The families behind the renderings: collected once per ttl and shared by every
+    /// variant (collecting merges every window, the costly part). Guarded by renderLock.
+    private nonisolated(unsafe) var collected: (families: [MetricFamily], at: UInt64)?
     /// Serialises renderings so a burst does not render the same thing N times.
     private let renderLock = Mutex<Void>(())
     private let refreshQueue = DispatchQueue(label: "kalm.scrape-refresh", qos: .utility)
@@ -69,16 +72,22 @@ public final class ScrapeCache: @unchecked Sendable {
             if !force, ttlNanos > 0, let hit = entries.withLock({ $0[key] }), MonotonicClock.now() &- hit.renderedAt < ttlNanos {
                 return hit.response
             }
-            let r = responder.respond(families: collect(), accept: accept, acceptEncoding: acceptEncoding)
-            let response: Response = (ByteBufferAllocator().buffer(bytes: r.body), r.contentType, r.contentEncoding)
             let now = MonotonicClock.now()
-            entries.withLock { $0[key] = Entry(response: response, renderedAt: now) }
+            if collected == nil || ttlNanos == 0 || now &- collected!.at >= ttlNanos {
+                collected = (collect(), now)
+            }
+            // A rendering is as old as the data in it.
+            let (families, dataAt) = collected!
+            let r = responder.respond(families: families, accept: accept, acceptEncoding: acceptEncoding)
+            let response: Response = (ByteBufferAllocator().buffer(bytes: r.body), r.contentType, r.contentEncoding)
+            entries.withLock { $0[key] = Entry(response: response, renderedAt: dataAt) }
             return response
         }
     }
 
     /// Drops cached renderings (after a reload).
     public func invalidate() {
+        renderLock.withLock { _ in collected = nil }
         entries.withLock { $0.removeAll() }
     }
 }

@@ -17,6 +17,15 @@ public struct ScenarioSource: Sendable {
         self.activeVUs = activeVUs
         self.maxVUs = maxVUs
     }
+
+    /// A scenario's source from its spec and its probes' recorders (in spec order).
+    public init(spec: ScenarioSpec, recorders: [ProbeRecorder], activeVUs: [Int]?) {
+        self.init(name: spec.name,
+                  probes: zip(spec.probes, recorders).map { p, r in
+                      ProbeSource(name: p.name, labels: p.labels, checkNames: p.checks.map(\.name), isHTTPS: p.isHTTPS, recorder: r)
+                  },
+                  openModel: spec.executor.isOpenModel, activeVUs: activeVUs, maxVUs: spec.executor.maxVUs)
+    }
 }
 
 /// One probe of a scenario: its `probe` label, its own labels, its checks' names and its recorder.

@@ -55,24 +55,13 @@ public struct Threshold: Sendable, Equatable, Hashable {
     public func describe(observed v: Double) -> String {
         let agg = expression.aggregation.description
         switch metric {
-        case .trend: return "\(agg)=\(Self.ms(v))"
-        case .rate: return "\(agg)=\(Self.trim(v * 100))%"
+        case .trend: return "\(agg)=\(K6Format.duration(ms: v))"
+        case .rate: return "\(agg)=\(K6Format.twoDecimals(v * 100))%"
         case .counter(let c) where c == .dataSent || c == .dataReceived:
-            return agg == "rate" ? "\(agg)=\(Self.trim(v)) B/s" : "\(agg)=\(Self.trim(v)) B"
-        case .counter: return agg == "rate" ? "\(agg)=\(Self.trim(v))/s" : "\(agg)=\(Self.trim(v))"
-        case .gauge: return "\(agg)=\(Self.trim(v))"
+            return agg == "rate" ? "\(agg)=\(K6Format.twoDecimals(v)) B/s" : "\(agg)=\(K6Format.twoDecimals(v)) B"
+        case .counter: return agg == "rate" ? "\(agg)=\(K6Format.twoDecimals(v))/s" : "\(agg)=\(K6Format.twoDecimals(v))"
+        case .gauge: return "\(agg)=\(K6Format.twoDecimals(v))"
         }
-    }
-
-    static func ms(_ v: Double) -> String {
-        v >= 1000 ? "\(trim(v / 1000))s" : (v < 1 ? "\(trim(v * 1000))µs" : "\(trim(v))ms")
-    }
-
-    static func trim(_ v: Double) -> String {
-        var s = String(format: "%.2f", v)
-        while s.contains("."), s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
-        return s
     }
 
     private static func suggestion(for name: String) -> String {
@@ -82,8 +71,7 @@ public struct Threshold: Sendable, Equatable, Hashable {
             "valuation_duration": "http_req_duration{probe:NAME}",
         ]
         if let s = k6Custom[name] { return " (a k6 custom metric; kalm's equivalent is \(s))" }
-        let best = ThresholdMetric.allNames.min { editDistance($0, name) < editDistance($1, name) }!
-        return editDistance(best, name) <= 3 ? " (did you mean \"\(best)\"?)" : ""
+        return EditDistance.suggest(name, from: ThresholdMetric.allNames).map { " (did you mean \"\($0)\"?)" } ?? ""
     }
 }
 
@@ -103,19 +91,3 @@ public struct ThresholdResult: Sendable {
     public var observedText: String { threshold.describe(observed: observed) }
 }
 
-import Foundation
-
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var prev = Array(0...b.count)
-    for i in 1...a.count {
-        var cur = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...b.count {
-            cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        prev = cur
-    }
-    return prev[b.count]
-}

@@ -34,7 +34,7 @@ final class CompiledProbe {
         needsBody = spec.checks.contains { $0.kind.needsBody }
         needsHeaders = spec.checks.contains { $0.kind.needsHeaders }
         let url = spec.request.url
-        isHTTPS = url.lowercased().hasPrefix("https://")
+        isHTTPS = spec.isHTTPS
         if let sni = spec.request.tls.serverName, isHTTPS, let parts = URLParts(url) {
             // libcurl has no SNI option: request the server name and connect to the real host.
             effectiveURL = parts.replacingHost(with: sni)

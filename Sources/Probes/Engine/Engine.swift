@@ -81,6 +81,16 @@ public final class Engine: @unchecked Sendable {
         finished.wait(timeout: .now() + seconds) == .success
     }
 
+    /// Suspends until every engine thread has ended, without blocking a concurrency thread.
+    public func finished() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                self.wait()
+                c.resume()
+            }
+        }
+    }
+
     public var isFinished: Bool { finishedCount.load(ordering: .acquiring) == threadCount }
 
     /// VUs running now, per probe (index as in `scenario.probes`).

@@ -21,6 +21,9 @@ public struct ProbeSpec: Sendable, Equatable {
         self.checks = checks
     }
 
+    /// Whether the probe's URL is https (it then reports certificate expiry).
+    public var isHTTPS: Bool { request.url.lowercased().hasPrefix("https://") }
+
     /// The most checks a probe may have: outcomes travel as a 64-bit mask.
     public static let maxChecks = 64
 

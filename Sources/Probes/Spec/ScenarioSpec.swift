@@ -63,6 +63,14 @@ public enum ExecutorSpec: Sendable, Equatable {
         }
     }
 
+    /// Arrival-rate executors (open model): they expose dropped iterations and start lag.
+    public var isOpenModel: Bool {
+        switch self {
+        case .constantArrivalRate, .rampingArrivalRate: return true
+        default: return false
+        }
+    }
+
     /// Seconds from start until the executor stops starting iterations.
     public var duration: Double {
         switch self {

@@ -1,7 +1,7 @@
 /// "Did you mean" suggestions for misspelt keys and names.
-enum EditDistance {
+public enum EditDistance {
     /// Levenshtein distance between `a` and `b`.
-    static func distance(_ a: String, _ b: String) -> Int {
+    public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
@@ -21,7 +21,7 @@ enum EditDistance {
     ///
     /// Matches ignoring case and `_`/`-` first (`preAllocatedVUs` → `preallocated_vus`),
     /// then by edit distance (at most 1 for short words, 2 up to 8 letters, 3 beyond).
-    static func suggest(_ word: String, from candidates: [String]) -> String? {
+    public static func suggest(_ word: String, from candidates: [String]) -> String? {
         func squash(_ s: String) -> String { s.lowercased().filter { $0 != "_" && $0 != "-" } }
         let w = squash(word)
         if let exact = candidates.first(where: { squash($0) == w }) { return exact }
