@@ -301,9 +301,9 @@ private final class EndpointStub: Sendable {
                     $0.seen = Seen(accept: accept, acceptEncoding: acceptEncoding)
                 }
                 if acceptEncoding?.contains("gzip") == true, metricsBody == Array(Self.plainMetrics.utf8) {
-                    return (Self.gzippedMetrics, "text/plain; version=0.0.4; charset=utf-8", "gzip")
+                    return (ByteBuffer(bytes: Self.gzippedMetrics), "text/plain; version=0.0.4; charset=utf-8", "gzip")
                 }
-                return (metricsBody, "text/plain; version=0.0.4; charset=utf-8", nil)
+                return (ByteBuffer(bytes: metricsBody), "text/plain; version=0.0.4; charset=utf-8", nil)
             },
             statusPage: { Self.page },
             reload: { [self] in

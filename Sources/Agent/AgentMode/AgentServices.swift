@@ -40,7 +40,7 @@ struct MetricsService: Service {
     func run() async throws {
         let runtime = self.runtime
         let endpoints = MetricsEndpoints(
-            metricsBuffer: { accept, encoding in runtime.scrapeCache.respond(accept: accept, acceptEncoding: encoding) },
+            metrics: { accept, encoding in runtime.scrapeCache.respond(accept: accept, acceptEncoding: encoding) },
             statusPage: { StatusPage.render(runtime: runtime) },
             reload: { await runtime.reload() },
             isReady: { runtime.isReady })

@@ -6,7 +6,7 @@ extension ConfigDecoder {
 
     /// `thresholds:` (top level or a scenario's): metric key → list of expressions, in file order.
     ///
-    /// Expressions are only checked for shape here; their k6 grammar is parsed later.
+    /// Keys and expressions are parsed with k6's grammar here; a mistake is reported at its place.
     func decodeThresholds(_ node: StrictNode) -> [ThresholdDeclaration]? {
         guard let entries = node.freeMapping(what: "a mapping of metric names to lists of thresholds") else { return nil }
         var result: [ThresholdDeclaration] = []
@@ -57,12 +57,6 @@ extension ConfigDecoder {
             exprNode.invalid("threshold", reason: "no comparison", fix: "write AGGREGATION OPERATOR VALUE, e.g. \"p(95)<200\" or \"rate<0.01\"")
             return nil
         }
-        do {
-            _ = try Threshold.parseKey(metric)
-        } catch {
-            // Reported once per key by decodeThresholds.
-            return nil
-        }
         let compiled: Threshold
         do {
             compiled = try Threshold(key: metric, expression: trimmed, abortOnFail: abortOnFail, delayAbortEval: delay)
@@ -71,7 +65,7 @@ extension ConfigDecoder {
             return nil
         }
         return ThresholdDeclaration(
-            compiled: compiled, metric: metric, expression: trimmed, abortOnFail: abortOnFail, delayAbortEval: delay,
+            compiled: compiled,
             file: context.file, line: exprNode.mark?.line ?? 0, column: exprNode.mark?.column ?? 0, path: exprNode.path)
     }
 }

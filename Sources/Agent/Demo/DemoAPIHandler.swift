@@ -1,3 +1,4 @@
+import Exporter
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -34,7 +35,7 @@ final class DemoAPIHandler: ChannelInboundHandler {
             body = nil
             rejected = false
         case .body(var chunk):
-            guard !rejected, Self.path(of: head?.uri ?? "") == "/v1/valuations" else { return }
+            guard !rejected, HTTPResponseWriter.path(of: head?.uri ?? "") == "/v1/valuations" else { return }
             if (body?.readableBytes ?? 0) + chunk.readableBytes > Self.maxBody {
                 rejected = true
                 respond(context, status: .payloadTooLarge, json: #"{"error":"body too large"}"#, forceClose: true)
@@ -63,7 +64,7 @@ final class DemoAPIHandler: ChannelInboundHandler {
     private func route(_ context: ChannelHandlerContext) {
         guard let head else { return }
         let readable = head.method == .GET || head.method == .HEAD
-        switch Self.path(of: head.uri) {
+        switch HTTPResponseWriter.path(of: head.uri) {
         case "/v1/valuations":
             if head.method == .POST {
                 valuate(context)
@@ -109,28 +110,7 @@ final class DemoAPIHandler: ChannelInboundHandler {
     private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus = .ok,
                          headers extra: [(String, String)] = [], json: String, forceClose: Bool = false) {
         guard active, let head else { return }
-        let body = context.channel.allocator.buffer(string: json)
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: String(body.readableBytes))
-        for (name, value) in extra { headers.add(name: name, value: value) }
-        let keepAlive = head.isKeepAlive && !forceClose
-        if !keepAlive {
-            headers.add(name: "Connection", value: "close")
-        } else if head.version == .http1_0 {
-            headers.add(name: "Connection", value: "keep-alive")
-        }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
-                      promise: nil)
-        if head.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        }
-        let closing: EventLoopPromise<Void>? = keepAlive ? nil : context.eventLoop.makePromise()
-        closing?.futureResult.whenComplete { _ in context.close(promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: closing)
-    }
-
-    private static func path(of uri: String) -> Substring {
-        uri[..<(uri.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? uri.endIndex)]
+        HTTPResponseWriter.write(context, request: head, status: status, contentType: "application/json", headers: extra,
+                                 body: context.channel.allocator.buffer(string: json), forceClose: forceClose)
     }
 }

@@ -1,3 +1,4 @@
+import Exporter
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -18,9 +19,9 @@ final class DemoAPIServer: Sendable {
     let host: String
 
     private let listener: Channel
-    private let connections: OpenConnections
+    private let connections: ChannelRegistry
 
-    private init(host: String, port: Int, listener: Channel, connections: OpenConnections) {
+    private init(host: String, port: Int, listener: Channel, connections: ChannelRegistry) {
         self.host = host
         self.port = port
         self.listener = listener
@@ -30,13 +31,13 @@ final class DemoAPIServer: Sendable {
     /// Starts serving on `host:port` (port 0 picks a free one) on `group`.
     static func start(host: String = "127.0.0.1", port: Int = 0, group: EventLoopGroup,
                       profile: DemoLatencyProfile = .realistic) async throws -> DemoAPIServer {
-        let connections = OpenConnections()
+        let connections = ChannelRegistry()
         let listener = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                connections.track(channel)
+                connections.add(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(DemoAPIHandler(profile: profile))
@@ -56,24 +57,5 @@ final class DemoAPIServer: Sendable {
     func shutdown() async {
         try? await listener.close()
         await connections.closeAll()
-    }
-
-    /// The accepted connections that are still open.
-    private final class OpenConnections: Sendable {
-        private let channels = Mutex<[ObjectIdentifier: Channel]>([:])
-
-        func track(_ channel: Channel) {
-            let id = ObjectIdentifier(channel)
-            channels.withLock { $0[id] = channel }
-            channel.closeFuture.whenComplete { [self] _ in
-                _ = channels.withLock { $0.removeValue(forKey: id) }
-            }
-        }
-
-        func closeAll() async {
-            for channel in channels.withLock({ Array($0.values) }) {
-                try? await channel.close()
-            }
-        }
     }
 }

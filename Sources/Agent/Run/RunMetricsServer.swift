@@ -32,7 +32,7 @@ final class RunMetricsServer: @unchecked Sendable {
     /// Binds the addresses (blocking until bound). Throws `UsageError` naming a bad or busy address.
     func start(addresses: [String], logger: Logger) throws {
         let endpoints = MetricsEndpoints(
-            metricsBuffer: { [unowned self] accept, encoding in cache.respond(accept: accept, acceptEncoding: encoding) },
+            metrics: { [unowned self] accept, encoding in cache.respond(accept: accept, acceptEncoding: encoding) },
             statusPage: { "<!doctype html><title>kalm run</title><p>kalm run is running; see <a href=\"/metrics\">/metrics</a>.</p>" },
             reload: { "kalm run does not reload its config" },
             isReady: { [unowned self] in live.withLock { $0 != nil } })

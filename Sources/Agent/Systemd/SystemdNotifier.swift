@@ -109,12 +109,6 @@ final class SystemdNotifier: Sendable {
         send(["WATCHDOG=1"])
     }
 
-    /// `STATUS=`: one line for `systemctl status`.
-    @discardableResult
-    func status(_ text: String) -> Bool {
-        send([Self.status(text)])
-    }
-
     /// Sends `WATCHDOG=1` every `watchdogInterval`, each time after `isAlive` returned true,
     /// until the task is cancelled. A wedged `isAlive` stops the pings, so systemd restarts
     /// the service: that is the point of the watchdog.

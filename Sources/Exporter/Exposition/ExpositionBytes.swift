@@ -129,13 +129,6 @@ struct ByteSink {
         var s = s
         s.withUTF8 { append($0) }
     }
-
-    /// Appends another sink's bytes.
-    @inline(__always)
-    mutating func append(_ other: ByteSink) {
-        reserve(other.count)
-        copy(other.base, other.count)
-    }
 }
 
 enum ExpositionBytes {

@@ -97,10 +97,6 @@ public struct MetricFamily: Sendable {
         self.samples = samples
     }
 
-    public mutating func reserveCapacity(_ n: Int) {
-        samples.reserveCapacity(n)
-    }
-
     /// Appends the single sample of a counter, gauge or untyped series.
     @inlinable
     public mutating func add(_ value: Double, labels: MetricLabels = []) {

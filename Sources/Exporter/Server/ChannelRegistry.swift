@@ -3,7 +3,7 @@ import Synchronization
 
 /// The open connections of a server, so that shutting it down can close them too
 /// (closing a listening channel leaves its accepted connections open).
-final class ChannelRegistry: Sendable {
+public final class ChannelRegistry: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: Channel] = [:]
         var isClosed = false
@@ -12,7 +12,9 @@ final class ChannelRegistry: Sendable {
     private let state = Mutex(State())
 
     /// Tracks `channel` until it closes; closes it at once if the registry was closed already.
-    func add(_ channel: Channel) {
+    public init() {}
+
+    public func add(_ channel: Channel) {
         let id = ObjectIdentifier(channel)
         let accepted = state.withLock { state -> Bool in
             guard !state.isClosed else { return false }
@@ -26,7 +28,7 @@ final class ChannelRegistry: Sendable {
     }
 
     /// Closes every tracked connection and refuses new ones; returns when they are closed.
-    func closeAll() async {
+    public func closeAll() async {
         let open = state.withLock { state -> [Channel] in
             state.isClosed = true
             return Array(state.channels.values)

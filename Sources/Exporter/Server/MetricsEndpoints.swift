@@ -6,11 +6,11 @@ import NIOCore
 /// cheap or do their own caching (a slow closure delays other requests on the same loop).
 public struct MetricsEndpoints: Sendable {
     /// Renders `/metrics`. `accept` and `acceptEncoding` are the raw request header values
-    /// (several header lines joined with ", "; nil when absent). Returns the body bytes
-    /// (already compressed if it chose gzip), the Content-Type, and the Content-Encoding
-    /// (nil or "gzip").
+    /// (several header lines joined with ", "; nil when absent). Returns the body (already
+    /// compressed if it chose gzip; a shared, cached buffer is written without copying), the
+    /// Content-Type, and the Content-Encoding (nil or "gzip").
     public var metrics: @Sendable (_ accept: String?, _ acceptEncoding: String?)
-        -> (body: [UInt8], contentType: String, contentEncoding: String?)
+        -> (body: ByteBuffer, contentType: String, contentEncoding: String?)
     /// HTML for `/`.
     public var statusPage: @Sendable () -> String
     /// `POST /-/reload`: re-reads the config; returns nil on success or the error text
@@ -18,14 +18,9 @@ public struct MetricsEndpoints: Sendable {
     public var reload: @Sendable () async -> String?
     /// `/-/ready` answers 200 only when this returns true (503 otherwise).
     public var isReady: @Sendable () -> Bool
-    /// Like `metrics`, but hands over a `ByteBuffer` the server writes without copying
-    /// (a cached rendering is shared by every response). Preferred when set.
-    public var metricsBuffer: (@Sendable (_ accept: String?, _ acceptEncoding: String?)
-        -> (body: ByteBuffer, contentType: String, contentEncoding: String?))?
-
     /// Bundles the endpoints' handlers.
     public init(metrics: @escaping @Sendable (_ accept: String?, _ acceptEncoding: String?)
-                    -> (body: [UInt8], contentType: String, contentEncoding: String?),
+                    -> (body: ByteBuffer, contentType: String, contentEncoding: String?),
                 statusPage: @escaping @Sendable () -> String,
                 reload: @escaping @Sendable () async -> String?,
                 isReady: @escaping @Sendable () -> Bool) {
@@ -33,19 +28,5 @@ public struct MetricsEndpoints: Sendable {
         self.statusPage = statusPage
         self.reload = reload
         self.isReady = isReady
-    }
-
-    /// Bundles the endpoints' handlers, `/metrics` as shared buffers.
-    public init(metricsBuffer: @escaping @Sendable (_ accept: String?, _ acceptEncoding: String?)
-                    -> (body: ByteBuffer, contentType: String, contentEncoding: String?),
-                statusPage: @escaping @Sendable () -> String,
-                reload: @escaping @Sendable () async -> String?,
-                isReady: @escaping @Sendable () -> Bool) {
-        self.init(metrics: { a, e in
-                      let r = metricsBuffer(a, e)
-                      return (Array(r.body.readableBytesView), r.contentType, r.contentEncoding)
-                  },
-                  statusPage: statusPage, reload: reload, isReady: isReady)
-        self.metricsBuffer = metricsBuffer
     }
 }

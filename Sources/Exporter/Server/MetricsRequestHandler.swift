@@ -98,16 +98,10 @@ final class MetricsRequestHandler: ChannelInboundHandler {
             let accept = Self.joined(head.headers["accept"])
             let acceptEncoding = Self.joined(head.headers["accept-encoding"])
             var extra = [("Vary", "Accept, Accept-Encoding")]
-            if let shared = endpoints.metricsBuffer {
-                // A cached rendering: written as is, never copied per response.
-                let rendered = shared(accept, acceptEncoding)
-                if let encoding = rendered.contentEncoding { extra.append(("Content-Encoding", encoding)) }
-                respond(context, contentType: rendered.contentType, headers: extra, buffer: rendered.body)
-            } else {
-                let rendered = endpoints.metrics(accept, acceptEncoding)
-                if let encoding = rendered.contentEncoding { extra.append(("Content-Encoding", encoding)) }
-                respond(context, contentType: rendered.contentType, headers: extra, body: rendered.body)
-            }
+            // Usually a cached rendering: written as is, never copied per response.
+            let rendered = endpoints.metrics(accept, acceptEncoding)
+            if let encoding = rendered.contentEncoding { extra.append(("Content-Encoding", encoding)) }
+            respond(context, contentType: rendered.contentType, headers: extra, buffer: rendered.body)
         case .statusPage:
             respond(context, contentType: "text/html; charset=utf-8", body: Array(endpoints.statusPage().utf8))
         case .healthy:
@@ -172,27 +166,11 @@ final class MetricsRequestHandler: ChannelInboundHandler {
     private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus = .ok, contentType: String,
                          headers extra: [(String, String)] = [], buffer body: ByteBuffer, forceClose: Bool = false) {
         guard active, let head else { return }
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: contentType)
-        headers.add(name: "Content-Length", value: String(body.readableBytes))
-        for (name, value) in extra { headers.add(name: name, value: value) }
-        let keepAlive = head.isKeepAlive && !forceClose
-        if !keepAlive {
-            headers.add(name: "Connection", value: "close")
-        } else if head.version == .http1_0 {
-            headers.add(name: "Connection", value: "keep-alive")
-        }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
-                      promise: nil)
-        if head.method != .HEAD, body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        }
-        let closing: EventLoopPromise<Void>? = keepAlive ? nil : context.eventLoop.makePromise()
-        closing?.futureResult.whenComplete { _ in context.close(promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: closing)
+        HTTPResponseWriter.write(context, request: head, status: status, contentType: contentType, headers: extra,
+                                 body: body, forceClose: forceClose)
         logger.debug("HTTP request", metadata: [
             "method": "\(head.method.rawValue)",
-            "path": "\(MetricsRoute.path(of: head.uri).prefix(128))",
+            "path": "\(HTTPResponseWriter.path(of: head.uri).prefix(128))",
             "status": "\(status.code)",
             "bytes": "\(body.readableBytes)",
         ])

@@ -16,7 +16,7 @@ enum MetricsRoute: Equatable {
 
     /// Routes `method` and `uri` (the query string and fragment are ignored).
     init(method: HTTPMethod, uri: String) {
-        let path = Self.path(of: uri)
+        let path = HTTPResponseWriter.path(of: uri)
         let readable = method == .GET || method == .HEAD
         switch path {
         case "/metrics": self = readable ? .metrics : .methodNotAllowed(allow: Self.readOnly)
@@ -27,10 +27,5 @@ enum MetricsRoute: Equatable {
             self = method == .POST || method == .PUT ? .reload : .methodNotAllowed(allow: Self.reloadMethods)
         default: self = .notFound
         }
-    }
-
-    /// The path part of a request target, without query string or fragment.
-    static func path(of uri: String) -> Substring {
-        uri[..<(uri.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? uri.endIndex)]
     }
 }
