@@ -8,11 +8,8 @@ import TestServer
 ///
 /// Prometheus 2.42 asks for OpenMetrics first (`Accept: application/openmetrics-text;
 /// version=1.0.0,...`), so `up == 1` also proves Prometheus parses kalm's OpenMetrics.
-/// Where Debian's `prometheus` package puts the server.
-private let prometheusBinary = "/usr/bin/prometheus"
-
 @Suite("Prometheus scrapes kalm agent", .serialized, .timeLimit(.minutes(2)),
-       .enabled(if: FileManager.default.isExecutableFile(atPath: prometheusBinary),
+       .enabled(if: PrometheusProcess.isInstalled,
                 "needs /usr/bin/prometheus (Debian package `prometheus`; scripts/test installs it)"))
 final class PrometheusIntegrationTests {
     /// The endpoint's injected latency: `/sleep?ms=30`, in the (0.025, 0.05] bucket.
@@ -20,9 +17,7 @@ final class PrometheusIntegrationTests {
 
     let server: FaultServer
     let agent: AgentProcess
-    let prometheus: ChildProcess
-    let prometheusURL: String
-    let dataDir: URL
+    let prometheus: PrometheusProcess
 
     init() throws {
         server = try FaultServer.start(threads: 2)
@@ -35,58 +30,19 @@ final class PrometheusIntegrationTests {
             scenarios:
               steady: {vus: 4, continuous: true}
             """, args: ["-e", "BASE=\(server.baseURL)", "--threads", "1"])
-        dataDir = try tempDirectory()
-        let port = try freeLoopbackPort()
-        prometheusURL = "http://127.0.0.1:\(port)"
-        let config = dataDir.appendingPathComponent("prometheus.yml").path
-        try """
-            global:
-              scrape_interval: 1s
-              scrape_timeout: 1s
-              evaluation_interval: 1s
-            scrape_configs:
-              - job_name: kalm
-                static_configs:
-                  - targets: ["\(agent.address)"]
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        prometheus = try ChildProcess(prometheusBinary, [
-            "--config.file=\(config)",
-            "--storage.tsdb.path=\(dataDir.appendingPathComponent("data").path)",
-            "--web.listen-address=127.0.0.1:\(port)",
-            "--log.level=warn",
-        ], currentDirectory: dataDir.path)
+        prometheus = try PrometheusProcess(targets: [agent.address])
     }
 
     deinit {
-        prometheus.signal(SIGTERM)
-        if prometheus.waitForExit(timeout: 5) == nil { prometheus.forceStop() }
         agent.child.forceStop()
         server.shutdown()
-        try? FileManager.default.removeItem(at: dataDir)
-    }
-
-    /// An instant query through `/api/v1/query`: each series' labels and value.
-    func query(_ expr: String) throws -> [(labels: [String: String], value: Double)] {
-        let reply = try Curl.request(prometheusURL + "/api/v1/query", extra: ["-G", "--data-urlencode", "query=\(expr)"])
-        guard reply.status == 200,
-              let json = try JSONSerialization.jsonObject(with: reply.body) as? [String: Any],
-              json["status"] as? String == "success",
-              let data = json["data"] as? [String: Any],
-              let result = data["result"] as? [[String: Any]] else {
-            throw TestFailure("query \(expr): \(reply.status) \(reply.curlError) \(reply.text)")
-        }
-        return result.compactMap { r in
-            guard let metric = r["metric"] as? [String: String], let value = r["value"] as? [Any],
-                  value.count == 2, let text = value[1] as? String, let v = Double(text) else { return nil }
-            return (metric, v)
-        }
     }
 
     /// Polls `expr` (≤ `timeout` s) until it has a sample that is a number.
     func awaitResult(_ expr: String, timeout: Double = 45) throws -> [(labels: [String: String], value: Double)] {
         let r = try pollValue(timeout: timeout, interval: 0.5) { () throws -> [(labels: [String: String], value: Double)]? in
             guard prometheus.isRunning else { throw TestFailure("prometheus exited:\n\(prometheus.output)") }
-            let r = (try? query(expr)) ?? []
+            let r = (try? prometheus.query(expr)) ?? []
             return r.contains { !$0.value.isNaN } ? r : nil
         }
         guard let r else {

@@ -33,8 +33,12 @@ struct KalmProcess {
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        let outData = ReadAll(out.fileHandleForReading)
-        let errData = ReadAll(err.fileHandleForReading)
+        let outData = StreamedOutput(out.fileHandleForReading)
+        let errData = StreamedOutput(err.fileHandleForReading)
+        func collected(_ o: StreamedOutput) -> String {
+            o.waitForEOF(timeout: 30)
+            return o.text
+        }
         if let s = signal {
             Thread.sleep(forTimeInterval: s.after)
             kill(p.processIdentifier, s.signo)
@@ -44,28 +48,10 @@ struct KalmProcess {
         if p.isRunning {
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
-            return Result(status: -9, stdout: outData.wait(), stderr: errData.wait())
+            return Result(status: -9, stdout: collected(outData), stderr: collected(errData))
         }
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: outData.wait(), stderr: errData.wait())
-    }
-}
-
-/// Drains a pipe on a background thread so a chatty child never blocks on a full pipe.
-final class ReadAll: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func wait() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
+        return Result(status: p.terminationStatus, stdout: collected(outData), stderr: collected(errData))
     }
 }
 

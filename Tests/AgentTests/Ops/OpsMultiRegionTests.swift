@@ -32,12 +32,9 @@ final class OpsMultiRegionTests {
 
     var servers: [FaultServer] = []
     var agents: [AgentProcess] = []
-    var prometheus: ChildProcess!
-    var prometheusURL = ""
-    let dataDir: URL
+    var prometheus: PrometheusProcess!
 
     init() throws {
-        dataDir = try tempDirectory()
         for r in Self.regions {
             let server = try FaultServer.start(threads: 1)
             servers.append(server)
@@ -54,57 +51,19 @@ final class OpsMultiRegionTests {
                   smoke: {vus: \(r.vus)\(think), continuous: true}
                 """, args: ["--threads", "1"]))
         }
-        let port = try freeLoopbackPort()
-        prometheusURL = "http://127.0.0.1:\(port)"
-        let config = dataDir.appendingPathComponent("prometheus.yml").path
-        let targets = agents.map { "\"\($0.address)\"" }.joined(separator: ", ")
-        try """
-            global:
-              scrape_interval: 1s
-              scrape_timeout: 1s
-              evaluation_interval: 1s
-            rule_files:
-              - \(OpsPaths.recordingRules.path)
-            scrape_configs:
-              - job_name: kalm
-                static_configs:
-                  - targets: [\(targets)]
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        prometheus = try ChildProcess(Promtool.prometheus, [
-            "--config.file=\(config)",
-            "--storage.tsdb.path=\(dataDir.appendingPathComponent("data").path)",
-            "--web.listen-address=127.0.0.1:\(port)",
-            "--log.level=warn",
-        ], currentDirectory: dataDir.path)
+        prometheus = try PrometheusProcess(targets: agents.map(\.address), ruleFiles: [OpsPaths.recordingRules.path])
     }
 
     deinit {
-        prometheus?.signal(SIGTERM)
-        if prometheus?.waitForExit(timeout: 5) == nil { prometheus?.forceStop() }
+        prometheus = nil
         for a in agents { a.child.forceStop() }
         for s in servers { s.shutdown() }
-        try? FileManager.default.removeItem(at: dataDir)
     }
 
-    typealias Result = [(labels: [String: String], value: Double)]
+    typealias Result = PrometheusProcess.Result
 
-    /// An instant query at `time` (Unix seconds; now when nil).
     func query(_ expr: String, time: Double? = nil) throws -> Result {
-        var extra = ["-G", "--data-urlencode", "query=\(expr)"]
-        if let time { extra += ["--data-urlencode", "time=\(String(format: "%.3f", time))"] }
-        let reply = try Curl.request(prometheusURL + "/api/v1/query", extra: extra)
-        guard reply.status == 200,
-              let json = try JSONSerialization.jsonObject(with: reply.body) as? [String: Any],
-              json["status"] as? String == "success",
-              let data = json["data"] as? [String: Any],
-              let result = data["result"] as? [[String: Any]] else {
-            throw TestFailure("query \(expr): \(reply.status) \(reply.curlError) \(reply.text)")
-        }
-        return result.compactMap { r in
-            guard let metric = r["metric"] as? [String: String], let value = r["value"] as? [Any],
-                  value.count == 2, let text = value[1] as? String, let v = Double(text) else { return nil }
-            return (metric, v)
-        }
+        try prometheus.query(expr, time: time)
     }
 
     func waitFor(_ expr: String, timeout: Double = 60, until: (Result) -> Bool) throws -> Result {
