@@ -1,17 +1,33 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Swift 5 language mode: the engine hands raw libcurl pointers between a
-// loop thread and its VUs; strict Sendable checking would force
-// @unchecked wrappers on nearly every type without catching real bugs
-// (each pointer is owned by exactly one engine thread).
+// Module graph (ARCHITECTURE.md): KalmSupport ← Probes ← Measurements ← Exporter ← Agent ← kalm.
+// No module imports one to its right.
+
+// The engine (Probes) stays in Swift 5 language mode: its libcurl handles are raw C
+// pointers, each owned by exactly one engine thread for its whole life; Swift 6's
+// Sendable checking cannot see that ownership and would only add unchecked wrappers
+// (ARCHITECTURE.md, "Concurrency").
 let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+// The git revision in `kalm --version` and kalm_build_info, without rewriting a tracked
+// file: SwiftPM reads it from the checkout and hands it to a C define.
+let revision: String = {
+    guard let git = Context.gitInformation else { return "unknown" }
+    return String(git.currentCommit.prefix(12)) + (git.hasUncommittedChanges ? "-dirty" : "")
+}()
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+]
 
 let package = Package(
     name: "kalm",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "kalm", targets: ["Agent"]),
+        .executable(name: "kalm", targets: ["kalm"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -32,67 +48,80 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(
+            name: "CKalm",
+            cSettings: [.define("KALM_REVISION", to: "\"\(revision)\"")]
+        ),
+        // Small helpers several modules share: edit distance, k6 number formats, JSON quoting.
+        .target(name: "KalmSupport"),
+        // The engine: libcurl multi loops, VUs, executors, checks, one RequestResult per request.
+        .target(
             name: "Probes",
             dependencies: ["CCurl"],
             swiftSettings: swift5
         ),
+        // What is measured: histograms, per-probe stats, rolling windows, thresholds, soak.
+        .target(
+            name: "Measurements",
+            dependencies: ["Probes", "KalmSupport"]
+        ),
+        // Exposition formats, the metric catalogue, the scrape cache and the HTTP server.
         .target(
             name: "Exporter",
-            dependencies: [
-                "Probes", "CZlib",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swift5
+            dependencies: ["Measurements", "Probes", "KalmSupport", "CZlib",
+                           .product(name: "Logging", package: "swift-log")] + nio
         ),
-        .executableTarget(
+        // kalm's commands as a library: config, kalm run, the agent runtime, demo, systemd.
+        .target(
             name: "Agent",
             dependencies: [
-                "Probes", "Exporter",
+                "Probes", "Measurements", "Exporter", "KalmSupport", "CKalm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            swiftSettings: swift5
+            ] + nio
         ),
+        // The `kalm` executable: parses the command line and runs Agent's commands.
+        .executableTarget(
+            name: "kalm",
+            dependencies: ["Agent"]
+        ),
+        // NIO fault-injection server the tests and benchmarks aim at (not shipped).
         .target(
             name: "TestServer",
-            dependencies: [
-                "CZlib",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            swiftSettings: swift5
+            dependencies: ["CZlib"] + nio
+        ),
+        // What every test target shares: child processes, HTTP through curl, raw sockets,
+        // event-driven waits, the Prometheus text parser, temp files.
+        .target(
+            name: "KalmTestSupport",
+            dependencies: [.product(name: "NIOEmbedded", package: "swift-nio")] + nio,
+            path: "Tests/KalmTestSupport"
         ),
         .testTarget(
             name: "ProbesTests",
-            dependencies: ["Probes", "Exporter", "TestServer"],
+            dependencies: ["Probes", "Measurements", "TestServer", "KalmTestSupport"],
             swiftSettings: swift5
+        ),
+        .testTarget(
+            name: "MeasurementsTests",
+            dependencies: ["Measurements", "Probes", "KalmTestSupport"]
         ),
         .testTarget(
             name: "ExporterTests",
-            dependencies: ["Exporter", "Probes"],
-            resources: [.copy("Golden")],
-            swiftSettings: swift5
+            dependencies: ["Exporter", "Measurements", "Probes", "KalmTestSupport",
+                           .product(name: "NIOEmbedded", package: "swift-nio")],
+            resources: [.copy("Golden")]
         ),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["Agent", "Probes", "Exporter", "TestServer"],
-            resources: [.copy("Fixtures")],
-            swiftSettings: swift5
+            dependencies: ["Agent", "Probes", "Measurements", "Exporter", "TestServer", "KalmTestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TestServerTests",
-            dependencies: ["TestServer"],
-            swiftSettings: swift5
+            dependencies: ["TestServer", "KalmTestSupport"]
         ),
     ]
 )

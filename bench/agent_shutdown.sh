@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/agent_shutdown.sh: does `kalm agent` stop gracefully and in time?
 #
-# SPEC: SIGTERM/SIGINT stop the agent gracefully (in-flight requests finish
+# README: SIGTERM/SIGINT stop the agent gracefully (in-flight requests finish
 # or time out) with exit 0. Acceptance here: exit code 0 and the exit within
 # the probe's timeout of the signal (+ 1 s of slack for the process itself).
 #

@@ -155,10 +155,12 @@ final class FaultHandler: ChannelInboundHandler {
         case "/limited":
             let gate = state.gate(capacity: target.int("capacity", default: 50, in: 1...1_000_000))
             let ms = target.int("ms", default: 10, in: 0...Self.maxDelayMs)
-            gate.acquire(on: context.eventLoop) { [self] in
-                guard active else { return gate.release() }   // hung up while queued
-                heldGate = gate
-                after(context, ms: ms) { handler, context in
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            gate.acquire(on: context.eventLoop) {
+                let (handler, context) = bound.value
+                guard handler.active else { return gate.release() }   // hung up while queued
+                handler.heldGate = gate
+                handler.after(context, ms: ms) { handler, context in
                     handler.releaseGate()
                     handler.respond(context, body: "ok")
                 }
@@ -229,13 +231,15 @@ final class FaultHandler: ChannelInboundHandler {
         guard let encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self) else {
             return context.close(promise: nil)
         }
-        encoder.writeAndFlush(NIOAny(bytes)).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        encoder.writeAndFlush(NIOAny(bytes)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// `/reset`: SO_LINGER {on, 0} makes close() send a TCP RST instead of a FIN.
     private func resetConnection(_ context: ChannelHandlerContext) {
         guard let provider = context.channel as? SocketOptionProvider else { return context.close(promise: nil) }
-        provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     // MARK: - Helpers
@@ -253,7 +257,8 @@ final class FaultHandler: ChannelInboundHandler {
     /// Writes the end of the response and closes the connection unless it is kept alive.
     private func end(_ context: ChannelHandlerContext, keepAlive: Bool) {
         let promise: EventLoopPromise<Void>? = keepAlive ? nil : context.eventLoop.makePromise()
-        promise?.futureResult.whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        promise?.futureResult.whenComplete { _ in channel.close(promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
         finishRequest()
     }
@@ -262,10 +267,12 @@ final class FaultHandler: ChannelInboundHandler {
     private func after(_ context: ChannelHandlerContext, ms: Int,
                        _ body: @escaping (FaultHandler, ChannelHandlerContext) -> Void) {
         guard active else { return }
-        timer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(ms))) { [self] in
-            timer = nil
-            guard active else { return }
-            body(self, context)
+        let bound = NIOLoopBound((self, context, body), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(ms))) {
+            let (handler, context, body) = bound.value
+            handler.timer = nil
+            guard handler.active else { return }
+            body(handler, context)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KalmTestSupport
 import Probes
 import Testing
 @testable import Agent

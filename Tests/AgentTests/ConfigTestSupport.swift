@@ -1,4 +1,5 @@
 import Foundation
+import KalmTestSupport
 @testable import Agent
 
 /// Where the config fixtures live (found from this file, so no resource bundle is needed).

@@ -1,5 +1,8 @@
 import Exporter
 import Foundation
+import KalmSupport
+import KalmTestSupport
+import Measurements
 import Probes
 import Testing
 @testable import Agent

@@ -1,6 +1,7 @@
-@testable import Agent
 import Foundation
+import KalmTestSupport
 import Testing
+@testable import Agent
 
 @Suite("cron")
 struct CronExpressionTests {
@@ -20,7 +21,7 @@ struct CronExpressionTests {
     @Test(arguments: [
         ("* * * * *", "2026-11-27T17:52:00Z"),
         ("*/15 * * * *", "2026-11-27T18:00:00Z"),
-        ("0 2 * * 0", "2026-11-29T02:00:00Z"),        // Sundays at 02:00 (the SPEC's soak)
+        ("0 2 * * 0", "2026-11-29T02:00:00Z"),        // Sundays at 02:00 (the guide's weekly soak)
         ("0 2 * * SUN", "2026-11-29T02:00:00Z"),
         ("0 2 * * 7", "2026-11-29T02:00:00Z"),
         ("30 9 1 * *", "2026-12-01T09:30:00Z"),

@@ -1,4 +1,5 @@
 import Foundation
+import KalmTestSupport
 import NIOCore
 import NIOPosix
 import Testing

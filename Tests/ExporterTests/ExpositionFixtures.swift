@@ -1,3 +1,4 @@
+import Measurements
 @testable import Exporter
 
 /// kalm-like families for the golden files, appended deliberately out of

@@ -1,4 +1,6 @@
 import Foundation
+import KalmTestSupport
+import Measurements
 import Testing
 @testable import Exporter
 

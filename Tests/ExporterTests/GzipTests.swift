@@ -1,5 +1,7 @@
 import CZlib
 import Foundation
+import KalmTestSupport
+import Measurements
 import Testing
 @testable import Exporter
 

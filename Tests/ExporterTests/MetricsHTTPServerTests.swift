@@ -1,5 +1,7 @@
 import Foundation
+import KalmTestSupport
 import Logging
+import Measurements
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -12,26 +14,26 @@ import Testing
 struct MetricsHTTPServerTests {
     @Test func everyRouteAnswers() async throws {
         try await withServer { server, base in
-            let metrics = await ServerCurl.fetch(base + "/metrics")
+            let metrics = await Curl.fetchAsync(base + "/metrics")
             #expect(metrics.status == 200)
             #expect(metrics.text == EndpointStub.plainMetrics)
             #expect(metrics.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
             #expect(metrics.headers["vary"]?.contains("Accept-Encoding") == true)
             #expect(metrics.headers["content-encoding"] == nil)
-            #expect(await ServerCurl.fetch(base + "/metrics?name[]=x").status == 200)   // query ignored
+            #expect(await Curl.fetchAsync(base + "/metrics?name[]=x").status == 200)   // query ignored
 
-            let page = await ServerCurl.fetch(base + "/")
+            let page = await Curl.fetchAsync(base + "/")
             #expect(page.status == 200)
             #expect(page.headers["content-type"] == "text/html; charset=utf-8")
             #expect(page.text == EndpointStub.page)
 
-            let healthy = await ServerCurl.fetch(base + "/-/healthy")
+            let healthy = await Curl.fetchAsync(base + "/-/healthy")
             #expect(healthy.status == 200)
             #expect(healthy.text == "Healthy\n")
-            #expect(await ServerCurl.fetch(base + "/-/ready").status == 200)
+            #expect(await Curl.fetchAsync(base + "/-/ready").status == 200)
 
             for path in ["/nope", "/metrics/", "/-/", "/favicon.ico"] {
-                #expect(await ServerCurl.fetch(base + path).status == 404, "\(path)")
+                #expect(await Curl.fetchAsync(base + path).status == 404, "\(path)")
             }
         }
     }
@@ -39,13 +41,13 @@ struct MetricsHTTPServerTests {
     @Test func headSendsHeadersWithTheGetLengthAndNoBody() async throws {
         try await withServer { server, base in
             for path in ["/metrics", "/", "/-/healthy", "/-/ready"] {
-                let get = await ServerCurl.fetch(base + path)
-                let head = await ServerCurl.fetch(base + path, ["--head"])
+                let get = await Curl.fetchAsync(base + path)
+                let head = await Curl.fetchAsync(base + path, ["--head"])
                 #expect(head.status == 200, "\(path)")
                 #expect(head.headers["content-length"] == String(get.body.count), "\(path)")
 
                 // No body: the next response on the connection follows the HEAD headers directly.
-                let raw = try RawClient(port: server.port)
+                let raw = try RawConnection(port: server.port)
                 raw.send("HEAD \(path) HTTP/1.1\r\nHost: x\r\n\r\nGET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 let bytes = String(decoding: raw.readToEnd(seconds: 5), as: UTF8.self)
                 let parts = bytes.components(separatedBy: "\r\n\r\n")
@@ -57,11 +59,11 @@ struct MetricsHTTPServerTests {
     @Test func wrongMethodIs405WithAllow() async throws {
         try await withServer { _, base in
             for (method, path) in [("POST", "/metrics"), ("DELETE", "/-/healthy"), ("PUT", "/"), ("POST", "/-/ready")] {
-                let response = await ServerCurl.fetch(base + path, ["-X", method])
+                let response = await Curl.fetchAsync(base + path, ["-X", method])
                 #expect(response.status == 405, "\(method) \(path)")
                 #expect(response.headers["allow"] == "GET, HEAD", "\(method) \(path)")
             }
-            let getReload = await ServerCurl.fetch(base + "/-/reload")
+            let getReload = await Curl.fetchAsync(base + "/-/reload")
             #expect(getReload.status == 405)
             #expect(getReload.headers["allow"]?.contains("POST") == true)
         }
@@ -70,21 +72,21 @@ struct MetricsHTTPServerTests {
     @Test func contentNegotiationHeadersArePassedThrough() async throws {
         try await withServer { server, base in
             let stub = server.stub
-            let raw = await ServerCurl.fetch(base + "/metrics", ["-H", "Accept-Encoding: gzip"])
+            let raw = await Curl.fetchAsync(base + "/metrics", ["-H", "Accept-Encoding: gzip"])
             #expect(raw.status == 200)
             #expect(raw.headers["content-encoding"] == "gzip")
             #expect(raw.headers["content-length"] == String(EndpointStub.gzippedMetrics.count))
             #expect([UInt8](raw.body) == EndpointStub.gzippedMetrics)
             #expect(stub.seen.acceptEncoding == "gzip")
 
-            let decoded = await ServerCurl.fetch(base + "/metrics", ["--compressed"])
+            let decoded = await Curl.fetchAsync(base + "/metrics", ["--compressed"])
             #expect(decoded.headers["content-encoding"] == "gzip")
             #expect(decoded.text == EndpointStub.plainMetrics)
 
             let openMetrics = "application/openmetrics-text; version=1.0.0; q=0.9, text/plain; q=0.5"
-            _ = await ServerCurl.fetch(base + "/metrics", ["-H", "Accept: \(openMetrics)"])
+            _ = await Curl.fetchAsync(base + "/metrics", ["-H", "Accept: \(openMetrics)"])
             #expect(stub.seen.accept == openMetrics)
-            _ = await ServerCurl.fetch(base + "/metrics", ["-H", "Accept:"])
+            _ = await Curl.fetchAsync(base + "/metrics", ["-H", "Accept:"])
             #expect(stub.seen.accept == nil)
             #expect(stub.seen.acceptEncoding == nil)
         }
@@ -93,12 +95,12 @@ struct MetricsHTTPServerTests {
     @Test func readyFollowsTheClosure() async throws {
         try await withServer { server, base in
             server.stub.setReady(false)
-            let notReady = await ServerCurl.fetch(base + "/-/ready")
+            let notReady = await Curl.fetchAsync(base + "/-/ready")
             #expect(notReady.status == 503)
-            #expect(await ServerCurl.fetch(base + "/-/ready", ["--head"]).status == 503)
-            #expect(await ServerCurl.fetch(base + "/-/healthy").status == 200)   // healthy while not ready
+            #expect(await Curl.fetchAsync(base + "/-/ready", ["--head"]).status == 503)
+            #expect(await Curl.fetchAsync(base + "/-/healthy").status == 200)   // healthy while not ready
             server.stub.setReady(true)
-            let ready = await ServerCurl.fetch(base + "/-/ready")
+            let ready = await Curl.fetchAsync(base + "/-/ready")
             #expect(ready.status == 200)
             #expect(ready.text == "Ready\n")
         }
@@ -106,17 +108,17 @@ struct MetricsHTTPServerTests {
 
     @Test func reloadReportsSuccessAndFailure() async throws {
         try await withServer { server, base in
-            #expect(await ServerCurl.fetch(base + "/-/reload", ["-X", "POST"]).status == 200)
-            #expect(await ServerCurl.fetch(base + "/-/reload", ["-X", "PUT"]).status == 200)
+            #expect(await Curl.fetchAsync(base + "/-/reload", ["-X", "POST"]).status == 200)
+            #expect(await Curl.fetchAsync(base + "/-/reload", ["-X", "PUT"]).status == 200)
             #expect(server.stub.reloads == 2)
 
             server.stub.setReloadError("kalm.yml:3:5: probes.api.url: not a URL")
-            let failed = await ServerCurl.fetch(base + "/-/reload", ["-X", "POST", "-d", "x"])
+            let failed = await Curl.fetchAsync(base + "/-/reload", ["-X", "POST", "-d", "x"])
             #expect(failed.status == 500)
             #expect(failed.text == "kalm.yml:3:5: probes.api.url: not a URL\n")
 
             let huge = String(repeating: "a", count: 65 * 1024)
-            let tooBig = await ServerCurl.fetch(base + "/-/reload", ["-X", "POST", "--data-binary", huge])
+            let tooBig = await Curl.fetchAsync(base + "/-/reload", ["-X", "POST", "--data-binary", huge])
             #expect(tooBig.status == 413)
             #expect(server.stub.reloads == 3)
         }
@@ -124,7 +126,7 @@ struct MetricsHTTPServerTests {
 
     @Test func keepAliveReusesTheConnection() async throws {
         try await withServer { _, base in
-            let run = await ServerCurl.run(["-s", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null",
+            let run = await Curl.runAsync(["-s", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null",
                                             "-w", "%{http_code}:%{num_connects}\n",
                                             base + "/metrics", base + "/-/healthy", base + "/metrics"])
             #expect(run.stdout == "200:1\n200:0\n200:0\n")
@@ -134,7 +136,7 @@ struct MetricsHTTPServerTests {
     @Test func bindsEveryAddressForm() async throws {
         try await withGroup { group in
             let server = try await MetricsHTTPServer.start(addresses: ["127.0.0.1:0", ":0", "[::1]:0", "localhost:0"],
-                                                           endpoints: EndpointStub().endpoints, group: group,
+                                                           routes: EndpointStub().routes, group: group,
                                                            logger: Logger(label: "test"))
             #expect(server.boundAddresses.count == 4)
             #expect(server.boundAddresses[0].hasPrefix("127.0.0.1:"))
@@ -144,20 +146,20 @@ struct MetricsHTTPServerTests {
                 #expect(Int(port)! > 0, "\(address)")
             }
             let anyPort = server.boundAddresses[1].split(separator: ":").last!
-            #expect(await ServerCurl.fetch("http://127.0.0.1:\(anyPort)/-/healthy").status == 200)
-            #expect(await ServerCurl.fetch("http://\(server.boundAddresses[2])/-/healthy").status == 200)
+            #expect(await Curl.fetchAsync("http://127.0.0.1:\(anyPort)/-/healthy").status == 200)
+            #expect(await Curl.fetchAsync("http://\(server.boundAddresses[2])/-/healthy").status == 200)
             await server.shutdown()
-            #expect(await ServerCurl.fetch("http://\(server.boundAddresses[0])/-/healthy").exitCode == 7)   // refused
+            #expect(await Curl.fetchAsync("http://\(server.boundAddresses[0])/-/healthy").exitCode == 7)   // refused
         }
     }
 
     @Test func bindFailuresNameTheAddress() async throws {
         try await withGroup { group in
-            let first = try await MetricsHTTPServer.start(addresses: ["127.0.0.1:0"], endpoints: EndpointStub().endpoints,
+            let first = try await MetricsHTTPServer.start(addresses: ["127.0.0.1:0"], routes: EndpointStub().routes,
                                                           group: group, logger: Logger(label: "test"))
             let taken = first.boundAddresses[0]
             do {
-                _ = try await MetricsHTTPServer.start(addresses: [taken], endpoints: EndpointStub().endpoints,
+                _ = try await MetricsHTTPServer.start(addresses: [taken], routes: EndpointStub().routes,
                                                       group: group, logger: Logger(label: "test"))
                 Issue.record("binding \(taken) twice succeeded")
             } catch let error as ListenError {
@@ -168,7 +170,7 @@ struct MetricsHTTPServerTests {
 
             for bad in ["9464", "localhost", "127.0.0.1:http", "127.0.0.1:70000", "::1:9464", "[::1:9464", "[127.0.0.1]:1", ""] {
                 do {
-                    _ = try await MetricsHTTPServer.start(addresses: [bad], endpoints: EndpointStub().endpoints,
+                    _ = try await MetricsHTTPServer.start(addresses: [bad], routes: EndpointStub().routes,
                                                           group: group, logger: Logger(label: "test"))
                     Issue.record("\"\(bad)\" was accepted")
                 } catch let error as ListenError {
@@ -181,11 +183,11 @@ struct MetricsHTTPServerTests {
 
     @Test func aStuckClientDoesNotBlockScrapes() async throws {
         try await withServer { server, base in
-            let half = try RawClient(port: server.port)
+            let half = try RawConnection(port: server.port)
             half.send("GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: ")   // never finished, never read
             let clock = ContinuousClock()
             let start = clock.now
-            let scrape = await ServerCurl.fetch(base + "/metrics", ["--max-time", "5"])
+            let scrape = await Curl.fetchAsync(base + "/metrics", ["--max-time", "5"])
             #expect(scrape.status == 200)
             #expect(clock.now - start < .seconds(2))
             withExtendedLifetime(half) {}
@@ -197,12 +199,12 @@ struct MetricsHTTPServerTests {
         // rendering once 8 MiB (plus what the kernel buffers) are waiting.
         let stub = EndpointStub(metricsBody: [UInt8](repeating: UInt8(ascii: "m"), count: 1 << 20))
         try await withServer(stub: stub) { server, base in
-            let greedy = try RawClient(port: server.port)
+            let greedy = try RawConnection(port: server.port)
             greedy.send(String(repeating: "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", count: 300))
             try await Task.sleep(for: .seconds(1))
             let rendered = stub.metricsCalls
             #expect(rendered < 60, "rendered \(rendered) responses for a client that reads nothing")
-            let scrape = await ServerCurl.fetch(base + "/metrics", ["--max-time", "5"])
+            let scrape = await Curl.fetchAsync(base + "/metrics", ["--max-time", "5"])
             #expect(scrape.status == 200)
             #expect(scrape.body.count == 1 << 20)
             withExtendedLifetime(greedy) {}
@@ -212,15 +214,15 @@ struct MetricsHTTPServerTests {
     @Test func oversizedRequestHeadersAreRefused() async throws {
         try await withServer { _, base in
             let huge = String(repeating: "h", count: 100 * 1024)
-            let response = await ServerCurl.fetch(base + "/metrics", ["-H", "X-Huge: \(huge)"])
+            let response = await Curl.fetchAsync(base + "/metrics", ["-H", "X-Huge: \(huge)"])
             #expect(response.status == 400)   // NIO's parser caps a request head at 80 KiB
-            #expect(await ServerCurl.fetch(base + "/metrics").status == 200)
+            #expect(await Curl.fetchAsync(base + "/metrics").status == 200)
         }
     }
 
     @Test func idleConnectionsAreClosed() async throws {
         try await withServer(idleTimeout: .milliseconds(300)) { server, _ in
-            let half = try RawClient(port: server.port)
+            let half = try RawConnection(port: server.port)
             half.send("GET /metrics HTTP/1.1\r\n")
             #expect(half.waitForClose(seconds: 5))
         }
@@ -248,7 +250,7 @@ struct MetricsHTTPServerTests {
     private func withServer(stub: EndpointStub = EndpointStub(), idleTimeout: TimeAmount = .seconds(30),
                             _ body: (Running, String) async throws -> Void) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let server = try await MetricsHTTPServer.start(addresses: ["127.0.0.1:0"], endpoints: stub.endpoints,
+        let server = try await MetricsHTTPServer.start(addresses: ["127.0.0.1:0"], routes: stub.routes,
                                                        group: group, logger: Logger(label: "test"),
                                                        idleTimeout: idleTimeout)
         let running = Running(server: server, stub: stub)
@@ -293,9 +295,11 @@ private final class EndpointStub: Sendable {
     func setReady(_ ready: Bool) { state.withLock { $0.ready = ready } }
     func setReloadError(_ error: String?) { state.withLock { $0.reloadError = error } }
 
-    var endpoints: MetricsEndpoints {
-        MetricsEndpoints(
-            metrics: { [self] accept, acceptEncoding in
+    /// Routes shaped like the agent's: `/metrics`, `/`, `/-/healthy`, `/-/ready` and a
+    /// deferred `POST|PUT /-/reload` that accepts up to 64 KiB of body.
+    var routes: [HTTPRoute] {
+        [
+            .metrics { [self] accept, acceptEncoding in
                 state.withLock {
                     $0.metricsCalls += 1
                     $0.seen = Seen(accept: accept, acceptEncoding: acceptEncoding)
@@ -305,15 +309,21 @@ private final class EndpointStub: Sendable {
                 }
                 return (ByteBuffer(bytes: metricsBody), "text/plain; version=0.0.4; charset=utf-8", nil)
             },
-            statusPage: { Self.page },
-            reload: { [self] in
+            .read("/") { _ in .html(Self.page) },
+            .read("/-/healthy") { _ in .text("Healthy\n") },
+            .read("/-/ready") { [self] _ in
+                state.withLock { $0.ready } ? .text("Ready\n") : .text("Not ready\n", status: .serviceUnavailable)
+            },
+            HTTPRoute("/-/reload", methods: [.POST, .PUT], handler: .deferred(maxBody: 64 * 1024) { [self] _ in
                 try? await Task.sleep(for: .milliseconds(20))   // a reload takes a moment
-                return state.withLock {
+                let failure = state.withLock {
                     $0.reloads += 1
                     return $0.reloadError
                 }
-            },
-            isReady: { [self] in state.withLock { $0.ready } })
+                guard let failure else { return .text("Reloaded\n") }
+                return .text(failure + "\n", status: .internalServerError)
+            }),
+        ]
     }
 
     /// Compresses with the `gzip` CLI, so decoding by curl checks real gzip bytes.
@@ -330,109 +340,5 @@ private final class EndpointStub: Sendable {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return [UInt8](data)
-    }
-}
-
-/// Runs the `curl` CLI on a thread of its own (never blocking the cooperative pool, which the
-/// server's async reload closure needs).
-private enum ServerCurl {
-    struct Response {
-        var exitCode: Int32
-        var status: Int
-        var headers: [String: String]   // lower-cased names
-        var body: Data
-        var text: String { String(decoding: body, as: UTF8.self) }
-    }
-
-    static func fetch(_ url: String, _ extra: [String] = []) async -> Response {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kalm-srv-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let headerFile = dir.appendingPathComponent("h").path, bodyFile = dir.appendingPathComponent("b").path
-        let result = await run(["-sS", "-g", "--max-time", "20", "-D", headerFile, "-o", bodyFile,
-                                "-w", "%{http_code}"] + extra + [url])
-        var headers: [String: String] = [:]
-        let dump = (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? ""
-        for line in dump.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n").dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        return Response(exitCode: result.exitCode, status: Int(result.stdout) ?? 0, headers: headers,
-                        body: FileManager.default.contents(atPath: bodyFile) ?? Data())
-    }
-
-    static func run(_ args: [String]) async -> (exitCode: Int32, stdout: String) {
-        await withCheckedContinuation { continuation in
-            Thread {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = ["curl"] + args
-                let out = Pipe()
-                process.standardOutput = out
-                process.standardError = FileHandle.nullDevice
-                try! process.run()
-                let data = out.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-            }.start()
-        }
-    }
-}
-
-/// A plain TCP client that sends what it is told and reads nothing.
-private final class RawClient {
-    private let fd: Int32
-
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else {
-            close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECONNREFUSED)
-        }
-    }
-
-    deinit { close(fd) }
-
-    func send(_ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard sent > 0 else { return }
-            bytes = bytes.dropFirst(sent)
-        }
-    }
-
-    /// Everything the server sends until it closes the connection or `seconds` pass.
-    func readToEnd(seconds: Double) -> [UInt8] {
-        let deadline = Date().addingTimeInterval(seconds)
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while Date() < deadline {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 100) > 0 else { continue }
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n <= 0 { break }
-            received += chunk[0..<n]
-        }
-        return received
-    }
-
-    /// Whether the server closed the connection within `seconds` (EOF or reset).
-    func waitForClose(seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while Date() < deadline {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 100) > 0 else { continue }
-            if recv(fd, &chunk, chunk.count, 0) <= 0 { return true }
-        }
-        return false
     }
 }

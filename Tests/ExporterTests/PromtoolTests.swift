@@ -1,4 +1,6 @@
 import Foundation
+import KalmTestSupport
+import Measurements
 import Testing
 @testable import Exporter
 
@@ -55,7 +57,7 @@ import Testing
 }
 
 /// The families an agent with `probes` probes × 1 scenario × 4 windows exposes
-/// (SPEC §3), with realistic label sets.
+/// (docs/metrics.md), with realistic label sets.
 enum AgentShapedFamilies {
     static func make(probes: Int) -> [MetricFamily] {
         let buckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10]

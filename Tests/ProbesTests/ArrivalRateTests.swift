@@ -1,8 +1,9 @@
-import Exporter
 import Foundation
+import KalmTestSupport
+import Measurements
 import Probes
-import Testing
 import TestServer
+import Testing
 
 /// Open-model executors on the real engine.
 @Suite("arrival-rate executors", .serialized)

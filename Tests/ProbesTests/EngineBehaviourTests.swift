@@ -1,8 +1,9 @@
-import Exporter
 import Foundation
+import KalmTestSupport
+import Measurements
 import Probes
-import Testing
 import TestServer
+import Testing
 
 @Suite("engine behaviour", .serialized)
 final class EngineBehaviourTests {

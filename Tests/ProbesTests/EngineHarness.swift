@@ -1,5 +1,6 @@
-import Exporter
 import Foundation
+import KalmTestSupport
+import Measurements
 import Probes
 import TestServer
 

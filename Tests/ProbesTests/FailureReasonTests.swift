@@ -1,8 +1,9 @@
-import Exporter
 import Foundation
+import KalmTestSupport
+import Measurements
 import Probes
-import Testing
 import TestServer
+import Testing
 
 /// Each failure reason, produced by a real request through libcurl against a real server.
 @Suite("failure reasons", .serialized)

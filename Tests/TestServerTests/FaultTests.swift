@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import KalmTestSupport
 import TestServer
+import Testing
 #if canImport(Glibc)
 import Glibc
 #endif

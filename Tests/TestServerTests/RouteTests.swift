@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import KalmTestSupport
 import TestServer
+import Testing
 
 /// All FaultServer tests form one serialized suite: several of them measure time, and
 /// running them one after another keeps the 2-core machine quiet enough for that.

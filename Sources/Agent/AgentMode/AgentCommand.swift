@@ -1,6 +1,7 @@
 import ArgumentParser
 import Exporter
 import Logging
+import Measurements
 import NIOPosix
 import ServiceLifecycle
 
@@ -33,7 +34,8 @@ struct AgentCommand: AsyncParsableCommand {
         let threads = try engine.threadCount()
         let cfg = try config.load()
         let runtime = AgentRuntime(config: cfg, configPath: config.configFile, env: try config.environment(),
-                                   threads: threads, logger: logger)
+                                   threads: threads, logger: logger,
+                                   systemd: SystemdNotifier.fromEnvironment(logger: logger))
         logger.info("kalm agent starting", metadata: ["version": .string(BuildInfo.versionLine), "config": .string(cfg.sourcePath)])
         try await AgentRunner.run(runtime: runtime, addresses: listenAddresses.isEmpty ? [Self.defaultListenAddress] : listenAddresses,
                                   logger: logger)
@@ -46,8 +48,7 @@ enum AgentRunner {
                     onListening: (@Sendable ([String]) -> Void)? = nil) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         // systemd (Type=notify): READY=1 once listening and probing, WATCHDOG=1 while the HTTP loop answers.
-        let systemd = SystemdNotifier.fromEnvironment(logger: logger)
-        runtime.systemd = systemd
+        let systemd = runtime.systemd
         let readiness = systemd.map { SystemdReadiness(notifier: $0) { [runtime] in AgentRunner.readyStatus(runtime, $0) } }
         let watchdog = systemd.map { n in
             Task { await n.runWatchdog { (try? await group.any().submit {}.get()) != nil } }

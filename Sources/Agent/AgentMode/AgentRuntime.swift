@@ -1,6 +1,7 @@
 import Exporter
 import Foundation
 import Logging
+import Measurements
 import Probes
 import Synchronization
 
@@ -10,7 +11,7 @@ import Synchronization
 /// Reload keeps what did not change: a scenario whose spec is identical keeps running
 /// untouched; a changed scenario restarts, but each of its probes that did not change
 /// keeps its recorder, so counters continue and windows keep their data.
-final class AgentRuntime: @unchecked Sendable {
+final class AgentRuntime: Sendable {
     struct State {
         var config: KalmConfig
         var runs: [String: ScenarioRun] = [:]
@@ -27,11 +28,14 @@ final class AgentRuntime: @unchecked Sendable {
     private let state: Mutex<State>
     /// Serialises reloads (SIGHUP and POST /-/reload may race).
     private let reloading = Mutex<Bool>(false)
-    /// Told about reloads (RELOADING=1, then READY=1) when systemd runs the agent with Type=notify; set before `start()`.
-    var systemd: SystemdNotifier?
-    private(set) lazy var scrapeCache = ScrapeCache(ttl: 1.0) { [unowned self] in self.families() }
+    /// Told about reloads (RELOADING=1, then READY=1) when systemd runs the agent with Type=notify.
+    let systemd: SystemdNotifier?
+    /// `/metrics` renderings, at most one a second (see `ScrapeCache`).
+    let scrapeCache = ScrapeCache(ttl: .seconds(1))
 
-    init(config: KalmConfig, configPath: String?, env: [String: String], threads: Int, logger: Logger) {
+    init(config: KalmConfig, configPath: String?, env: [String: String], threads: Int, logger: Logger,
+         systemd: SystemdNotifier? = nil) {
+        self.systemd = systemd
         self.configPath = configPath
         self.env = env
         self.threads = threads
@@ -40,6 +44,11 @@ final class AgentRuntime: @unchecked Sendable {
     }
 
     var config: KalmConfig { state.withLock { $0.config } }
+
+    /// The `/metrics` response for a scrape's `Accept` and `Accept-Encoding`.
+    func scrape(accept: String?, acceptEncoding: String?) -> ScrapeCache.Response {
+        scrapeCache.respond(accept: accept, acceptEncoding: acceptEncoding) { [weak self] in self?.families() ?? [] }
+    }
     var isReady: Bool { state.withLock { $0.started } }
 
     /// Starts every continuous scenario. Throws when an engine cannot start (libcurl).
@@ -230,19 +239,19 @@ final class AgentRuntime: @unchecked Sendable {
         var out = probeFamilies.collect((runs.map(\.source) + scheduled.map(\.source)).sorted { $0.name < $1.name },
                                         windows: memo)
         let base: MetricLabels = agentLabels.map { (name: $0.0, value: $0.1) }
-        var build = MetricFamily(name: "kalm_build_info", help: "kalm's version and revision; always 1.", type: .gauge)
+        var build = MetricFamily(MetricCatalogue.buildInfo)
         build.add(1, labels: [(name: "revision", value: BuildInfo.revision), (name: "version", value: BuildInfo.version)] + base)
-        var reload = MetricFamily(name: "kalm_config_last_reload_successful", help: "Whether the last configuration reload attempt was successful.", type: .gauge)
+        var reload = MetricFamily(MetricCatalogue.reloadSuccessful)
         reload.add(ok ? 1 : 0, labels: base)
-        var reloadAt = MetricFamily(name: "kalm_config_last_reload_success_timestamp_seconds", help: "Timestamp of the last successful configuration reload.", type: .gauge, unit: "seconds")
+        var reloadAt = MetricFamily(MetricCatalogue.reloadSuccessAt)
         reloadAt.add(okAt, labels: base)
-        var active = MetricFamily(name: "kalm_scenario_active", help: "Whether the scenario is running now (1) or not (0).", type: .gauge)
+        var active = MetricFamily(MetricCatalogue.scenarioActive)
         for s in cfg.scenarios {
             let running = runs.contains { $0.config.name == s.name && !$0.engine.isFinished }
                 || scheduled.contains { $0.name == s.name && $0.isRunning }
             active.add(running ? 1 : 0, labels: [(name: "scenario", value: s.name)] + base)
         }
-        var passing = MetricFamily(name: "kalm_threshold_passing", help: "Whether a threshold holds (1) or not (0) over each rolling window; no sample for a window without data.", type: .gauge)
+        var passing = MetricFamily(MetricCatalogue.thresholdPassing)
         let results = thresholdVerdicts(memo)
         for (scenario, rs) in results.sorted(by: { $0.0 < $1.0 }) {
             for r in rs {

@@ -1,5 +1,6 @@
 import Exporter
 import Logging
+import Measurements
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -39,12 +40,12 @@ struct MetricsService: Service {
 
     func run() async throws {
         let runtime = self.runtime
-        let endpoints = MetricsEndpoints(
-            metrics: { accept, encoding in runtime.scrapeCache.respond(accept: accept, acceptEncoding: encoding) },
+        let routes = AgentRoutes.make(
+            metrics: { accept, encoding in runtime.scrape(accept: accept, acceptEncoding: encoding) },
             statusPage: { StatusPage.render(runtime: runtime) },
             reload: { await runtime.reload() },
             isReady: { runtime.isReady })
-        let server = try await MetricsHTTPServer.start(addresses: addresses, endpoints: endpoints, group: group,
+        let server = try await MetricsHTTPServer.start(addresses: addresses, routes: routes, group: group,
                                                        logger: runtime.logger)
         onListening?(server.boundAddresses)
         try? await gracefulShutdown()

@@ -1,5 +1,6 @@
 import Dispatch
 import Exporter
+import Measurements
 import Probes
 
 /// One scenario running in the agent: its engine and the recorders it writes to.
@@ -34,7 +35,7 @@ final class ScenarioRun: @unchecked Sendable {
         await engine.finished()
     }
 
-    /// Each threshold over each window (SPEC §2): a window without data gives no result.
+    /// Each threshold over each window (docs/configuration.md, thresholds): a window without data gives no result.
     func thresholdResults(_ memo: WindowSnapshotMemo) -> [WindowThresholdResult] {
         let active = engine.isFinished ? 0 : engine.activeVUs().reduce(0, +)
         return WindowThresholdResult.evaluate(thresholds, scenario: config, recorders: sink.recorders, windows: windows,

@@ -2,6 +2,7 @@ import Dispatch
 import Exporter
 import Foundation
 import Logging
+import Measurements
 import Probes
 import Synchronization
 

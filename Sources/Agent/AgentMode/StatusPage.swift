@@ -1,5 +1,6 @@
 import Exporter
 import Foundation
+import Measurements
 import Probes
 
 /// The page at `/`: every probe with its windows, sparklines, recent failures by reason,

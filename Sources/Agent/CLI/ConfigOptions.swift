@@ -47,7 +47,7 @@ struct EngineOptions: ParsableArguments {
     }
 }
 
-/// `--web.config.file`, the exporter-toolkit's TLS and basic-auth file: planned (SPEC §1),
+/// `--web.config.file`, the exporter-toolkit's TLS and basic-auth file: planned (docs/configuration.md),
 /// accepted on the command line so that its use gets a clear answer instead of "unknown option".
 struct WebConfigOption: ParsableArguments {
     @Option(name: .customLong("web.config.file"), help: ArgumentHelp("Not supported yet (TLS and basic auth for /metrics).", visibility: .hidden))

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CKalm
+import Measurements
 import Probes
 
 /// The `kalm` command: subcommands `agent`, `run`, `check`, `demo`.
@@ -20,6 +22,7 @@ struct Kalm: ParsableCommand {
 /// Version and revision baked into the binary.
 enum BuildInfo {
     static let version = KalmVersion.version
-    static var revision: String { GeneratedBuildInfo.revision }
+    /// The git revision of the build (`-dirty` with uncommitted changes), set by Package.swift.
+    static let revision = String(cString: kalm_build_revision())
     static var versionLine: String { "kalm \(version) (revision \(revision))" }
 }

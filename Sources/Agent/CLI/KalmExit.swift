@@ -1,4 +1,4 @@
-/// kalm's exit codes (k6's where they exist; SPEC §1).
+/// kalm's exit codes (k6's where they exist; README.md lists them).
 enum KalmExit {
     static let ok: Int32 = 0
     static let internalError: Int32 = 1

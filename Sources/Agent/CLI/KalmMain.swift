@@ -1,12 +1,13 @@
 import ArgumentParser
+import CKalm
 import Foundation
 
-/// Entry point: runs the command and maps every error to kalm's exit codes, so bad
-/// input always exits 104 with a message (never a stack trace, never exit 1).
-@main
-enum KalmMain {
-    static func main() async {
-        setvbuf(stdout, nil, _IOLBF, 0)
+/// Entry point of the `kalm` executable: runs the command and maps every error to kalm's
+/// exit codes, so bad input always exits 104 with a message (never a stack trace, never exit 1).
+public enum KalmMain {
+    /// Runs `kalm` with the process's arguments and exits with its code.
+    public static func main() async -> Never {
+        kalm_line_buffer_stdout()
         let code = await run(Array(CommandLine.arguments.dropFirst()))
         exit(code)
     }

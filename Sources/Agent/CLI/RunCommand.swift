@@ -1,6 +1,7 @@
 import ArgumentParser
 import Exporter
 import Foundation
+import Measurements
 import Probes
 
 /// `kalm run`: one scenario, once, like `k6 run`.

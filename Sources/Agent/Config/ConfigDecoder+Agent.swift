@@ -2,7 +2,7 @@ import Foundation
 
 extension ConfigDecoder {
     static let agentKeys = ["labels", "windows", "quantiles", "buckets", "phase_buckets"]
-    /// Keys SPEC.md marks *(planned)*.
+    /// Keys docs/configuration.md lists as planned.
     static let agentPlannedKeys = ["state_file"]
 
     /// `agent:`; defaults for whatever is left out.

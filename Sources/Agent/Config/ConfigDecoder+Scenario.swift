@@ -1,5 +1,7 @@
 import Exporter
 import Foundation
+import KalmSupport
+import Measurements
 import Probes
 
 extension ConfigDecoder {

@@ -1,5 +1,6 @@
 import Exporter
 import Foundation
+import Measurements
 
 extension ConfigDecoder {
     static let thresholdLongKeys = ["threshold", "abortOnFail", "delayAbortEval"]

@@ -1,4 +1,5 @@
 import Foundation
+import KalmSupport
 import Yams
 
 /// Turns a YAML mapping or list written as a request body into compact JSON, keys in the order written.

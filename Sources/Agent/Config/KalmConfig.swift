@@ -1,4 +1,5 @@
 import Exporter
+import Measurements
 import Probes
 
 /// A loaded and validated config file: what `kalm agent`, `kalm run` and `kalm check` work from.

@@ -1,3 +1,4 @@
+import Measurements
 import Probes
 
 /// One entry of `scenarios:`: what the engine runs plus when the agent runs it.

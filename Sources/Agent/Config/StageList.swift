@@ -1,4 +1,5 @@
 import Foundation
+import Measurements
 import Probes
 
 /// The command-line form of ramping stages: `30s:10,1m:50,30s:0` (duration:target pairs).

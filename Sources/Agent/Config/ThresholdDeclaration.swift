@@ -1,4 +1,5 @@
 import Exporter
+import Measurements
 
 /// One threshold as written in the config, parsed (k6's grammar) while loading, with its place.
 struct ThresholdDeclaration: Sendable, Equatable {

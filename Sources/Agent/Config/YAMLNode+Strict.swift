@@ -1,5 +1,7 @@
 import Exporter
 import Foundation
+import KalmSupport
+import Measurements
 import Yams
 
 /// A YAML node with its key path, for strict decoding.

@@ -1,5 +1,6 @@
 import Exporter
 import Foundation
+import Measurements
 import NIOCore
 import NIOHTTP1
 

@@ -1,4 +1,5 @@
 import Exporter
+import Measurements
 import NIOCore
 import NIOHTTP1
 import NIOPosix

@@ -31,7 +31,8 @@ struct DemoCommand: AsyncParsableCommand {
         let api = try await DemoAPIServer.start(group: group)
         let cfg = try ConfigLoader.parse(yaml: DemoConfig.yaml, sourceName: "<kalm demo>", env: ["DEMO_API": api.baseURL],
                                          baseDirectory: FileManager.default.currentDirectoryPath)
-        let runtime = AgentRuntime(config: cfg, configPath: nil, env: [:], threads: try engine.threadCount(), logger: logger)
+        let runtime = AgentRuntime(config: cfg, configPath: nil, env: [:], threads: try engine.threadCount(), logger: logger,
+                                   systemd: SystemdNotifier.fromEnvironment(logger: logger))
         var address = listenAddress ?? "127.0.0.1:9877"
         if listenAddress == nil, !Self.portIsFree(host: "127.0.0.1", port: 9877) {
             address = "127.0.0.1:0"

@@ -1,4 +1,5 @@
 import Foundation
+import KalmSupport
 
 /// The demo API's valuation model: a base price per brand × a category factor × a
 /// condition factor, rounded to cents. Deterministic, so a probe can check the value;

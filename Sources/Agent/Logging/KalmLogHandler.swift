@@ -1,4 +1,5 @@
 import Foundation
+import KalmSupport
 import Logging
 
 /// A swift-log handler writing one line per event to stderr in logfmt (default) or JSON,

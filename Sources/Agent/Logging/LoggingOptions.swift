@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Synchronization
 
 /// `--log.level` and `--log.format`, as Prometheus exporters spell them.
 struct LoggingOptions: ParsableArguments {
@@ -18,13 +19,16 @@ struct LoggingOptions: ParsableArguments {
     }
 }
 
+/// Installs kalm's log handler once per process (swift-log allows one bootstrap).
 enum LoggingBootstrap {
-    nonisolated(unsafe) private static var done = false
+    private static let installed = Mutex(false)
 
     static func install(level: Logger.Level, format: KalmLogHandler.Format) {
-        guard !done else { return }
-        done = true
-        LoggingSystem.bootstrap { label in KalmLogHandler(label: label, level: level, format: format) }
+        installed.withLock { done in
+            guard !done else { return }
+            done = true
+            LoggingSystem.bootstrap { label in KalmLogHandler(label: label, level: level, format: format) }
+        }
     }
 }
 

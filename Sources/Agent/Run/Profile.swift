@@ -1,7 +1,8 @@
 import ArgumentParser
+import Measurements
 import Probes
 
-/// `kalm run --profile NAME`: the load-testing guide's profiles (SPEC §2), numbers per probe.
+/// `kalm run --profile NAME`: the load-testing guide's profiles (docs/configuration.md, profiles), numbers per probe.
 enum Profile: String, CaseIterable, ExpressibleByArgument {
     case smoke, load, stress, spike, soak, breakpoint
 

@@ -1,5 +1,7 @@
 import Exporter
 import Foundation
+import KalmSupport
+import Measurements
 
 /// `kalm run`'s live progress: one line rewritten in place on a terminal, plain lines
 /// every `plainInterval` seconds otherwise (CI logs).

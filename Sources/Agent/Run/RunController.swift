@@ -2,7 +2,9 @@ import Dispatch
 import Exporter
 import Foundation
 import Logging
+import Measurements
 import Probes
+import UnixSignals
 
 /// Runs one scenario to completion for `kalm run`: the engine, the signal handling
 /// (first SIGINT/SIGTERM: graceful stop and exit 105; second: immediate exit), and the
@@ -45,7 +47,7 @@ final class RunController {
         let engineSink: ResultSink = tracker ?? sink
         let engine = try Engine(scenario: scenario, threads: threads) { _ in engineSink }
         let monitor = RunMonitor(scenario: scenario, thresholds: thresholds, breakpoint: breakpoint, sink: sink, logger: logger)
-        let signals = SignalWatcher(signals: [SIGINT, SIGTERM]) { count in
+        let signals = SignalWatcher(signals: [.sigint, .sigterm]) { count in
             if count == 1 {
                 FileHandle.standardError.write("\nstopping: waiting for in-flight requests (signal again to quit now)\n".data(using: .utf8)!)
                 engine.requestStop()

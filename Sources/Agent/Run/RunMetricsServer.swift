@@ -2,6 +2,7 @@ import Dispatch
 import Exporter
 import Foundation
 import Logging
+import Measurements
 import NIOCore
 import NIOPosix
 import Probes
@@ -9,7 +10,7 @@ import Synchronization
 
 /// `kalm run --web.listen-address`: serves `/metrics` while a one-shot run goes, so
 /// Prometheus can watch a load test as it happens (the guide's "monitor during tests").
-final class RunMetricsServer: @unchecked Sendable {
+final class RunMetricsServer: Sendable {
     private struct Live {
         var scenario: ScenarioSpec
         var sink: RecorderSink
@@ -17,11 +18,11 @@ final class RunMetricsServer: @unchecked Sendable {
     }
 
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private var server: MetricsHTTPServer?
+    private let server = Mutex<MetricsHTTPServer?>(nil)
     private let live = Mutex<Live?>(nil)
     private let agentLabels: [(String, String)]
     private let families: ProbeFamilies
-    private lazy var cache = ScrapeCache(ttl: 1.0) { [unowned self] in self.collect() }
+    private let cache = ScrapeCache(ttl: .seconds(1))
 
     init(config: KalmConfig) {
         agentLabels = config.agent.labels
@@ -31,8 +32,11 @@ final class RunMetricsServer: @unchecked Sendable {
 
     /// Binds the addresses (blocking until bound). Throws `UsageError` naming a bad or busy address.
     func start(addresses: [String], logger: Logger) throws {
-        let endpoints = MetricsEndpoints(
-            metrics: { [unowned self] accept, encoding in cache.respond(accept: accept, acceptEncoding: encoding) },
+        let routes = AgentRoutes.make(
+            metrics: { [weak self] accept, encoding in
+                guard let self else { return (ByteBuffer(), "text/plain; charset=utf-8", nil) }
+                return cache.respond(accept: accept, acceptEncoding: encoding) { [weak self] in self?.collect() ?? [] }
+            },
             statusPage: { "<!doctype html><title>kalm run</title><p>kalm run is running; see <a href=\"/metrics\">/metrics</a>.</p>" },
             reload: { "kalm run does not reload its config" },
             isReady: { [unowned self] in live.withLock { $0 != nil } })
@@ -41,7 +45,7 @@ final class RunMetricsServer: @unchecked Sendable {
         let group = self.group
         Task {
             do {
-                let s = try await MetricsHTTPServer.start(addresses: addresses, endpoints: endpoints, group: group, logger: logger)
+                let s = try await MetricsHTTPServer.start(addresses: addresses, routes: routes, group: group, logger: logger)
                 result.withLock { $0 = .success(s) }
             } catch {
                 result.withLock { $0 = .failure(error) }
@@ -50,7 +54,7 @@ final class RunMetricsServer: @unchecked Sendable {
         }
         done.wait()
         switch result.withLock({ $0 })! {
-        case .success(let s): server = s
+        case .success(let s): server.withLock { $0 = s }
         case .failure(let e as ListenError): throw UsageError(e.description)
         case .failure(let e): throw e
         }
@@ -63,7 +67,7 @@ final class RunMetricsServer: @unchecked Sendable {
 
     func stop() {
         let done = DispatchSemaphore(value: 0)
-        let server = self.server
+        let server = self.server.withLock { $0 }
         let group = self.group
         Task {
             await server?.shutdown()
@@ -80,11 +84,11 @@ final class RunMetricsServer: @unchecked Sendable {
             let source = ScenarioSource(spec: l.scenario, recorders: l.sink.recorders,
                                         activeVUs: l.engine.isFinished ? nil : l.engine.activeVUs())
             out = families.collect([source], windows: WindowSnapshotMemo(now: MonotonicClock.now()))
-            var active = MetricFamily(name: "kalm_scenario_active", help: "Whether the scenario is running now (1) or not (0).", type: .gauge)
+            var active = MetricFamily(MetricCatalogue.scenarioActive)
             active.add(l.engine.isFinished ? 0 : 1, labels: [(name: "scenario", value: l.scenario.name)] + base)
             out.append(active)
         }
-        var build = MetricFamily(name: "kalm_build_info", help: "kalm's version and revision; always 1.", type: .gauge)
+        var build = MetricFamily(MetricCatalogue.buildInfo)
         build.add(1, labels: [(name: "revision", value: BuildInfo.revision), (name: "version", value: BuildInfo.version)] + base)
         out.append(build)
         return out + ProcessMetrics.collect(labels: base)

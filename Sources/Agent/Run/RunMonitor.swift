@@ -1,5 +1,6 @@
 import Exporter
 import Logging
+import Measurements
 import Probes
 
 /// A breakpoint run's finding: the successful requests per second per probe at the last

@@ -1,3 +1,4 @@
+import Measurements
 import Probes
 
 /// `--vus`, `--duration` (and later `--stages`/`--profile`) applied to a scenario's executor.

@@ -1,4 +1,5 @@
 import Exporter
+import Measurements
 import Probes
 
 /// The thresholds of one `kalm run`: top-level ones plus the scenario's own, evaluated

@@ -1,6 +1,7 @@
+import Measurements
 import Probes
 
-/// Picks the scenario `kalm run` runs (SPEC §1): `--scenario NAME`; else the only
+/// Picks the scenario `kalm run` runs (README.md, `kalm run`): `--scenario NAME`; else the only
 /// scenario; else the only one with neither `continuous` nor `schedule`/`every`.
 enum ScenarioSelector {
     static func select(from config: KalmConfig, name: String?) throws -> ScenarioConfig? {

@@ -1,40 +1,36 @@
 import Dispatch
-import Foundation
+import Synchronization
+import UnixSignals
 
-/// Turns SIGINT/SIGTERM into calls of `handler(countSoFar)` on a background queue,
-/// instead of the default immediate exit.
-final class SignalWatcher: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private let lock = NSLock()
-    private var count = 0
+/// Turns signals into calls of `handler(countSoFar)` instead of the default immediate exit,
+/// through the same `UnixSignalsSequence` the agent uses for SIGHUP.
+final class SignalWatcher: Sendable {
+    private let count = Mutex(0)
+    private let watching = Mutex<Task<Void, Never>?>(nil)
 
-    init(signals: [Int32], handler: @escaping @Sendable (Int) -> Void) {
-        let queue = DispatchQueue(label: "kalm.signals")
-        for sig in signals {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            s.setEventHandler { [weak self] in
+    /// Returns once `signals` are trapped, so none sent after this kills the process.
+    init(signals: [UnixSignal], handler: @escaping @Sendable (Int) -> Void) {
+        let trapped = DispatchSemaphore(value: 0)
+        let task = Task.detached { [weak self] in
+            let sequence = await UnixSignalsSequence(trapping: signals)
+            trapped.signal()
+            for await _ in sequence {
                 guard let self else { return }
-                self.lock.lock()
-                self.count += 1
-                let n = self.count
-                self.lock.unlock()
-                handler(n)
+                handler(self.count.withLock { n in
+                    n += 1
+                    return n
+                })
             }
-            s.resume()
-            sources.append(s)
         }
+        trapped.wait()
+        watching.withLock { $0 = task }
     }
 
     /// How many signals arrived.
-    var fired: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
+    var fired: Int { count.withLock { $0 } }
 
+    /// Stops watching.
     func cancel() {
-        for s in sources { s.cancel() }
-        sources.removeAll()
+        watching.withLock { $0 }?.cancel()
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `--baseline F.json` and `--max-regression P%` (SPEC §1): this run beside an earlier
+/// `--baseline F.json` and `--max-regression P%` (README.md): this run beside an earlier
 /// export (kalm's or k6's), and whether it regressed.
 struct BaselineComparison {
     struct Row {

@@ -1,5 +1,7 @@
 import Exporter
 import Foundation
+import KalmSupport
+import Measurements
 
 /// How a breakpoint run's finding is printed and exported.
 enum BreakpointReport {

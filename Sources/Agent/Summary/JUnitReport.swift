@@ -1,4 +1,5 @@
 import Foundation
+import Measurements
 
 /// `--junit F.xml`: one testcase per threshold and per check, failures carrying the
 /// observed values, in the JUnit XML that CI systems (Jenkins, GitLab, GitHub) read.

@@ -1,4 +1,5 @@
 import Exporter
+import Measurements
 import Probes
 
 /// Everything the end-of-test summary and `--summary-export` show, computed once.

@@ -1,7 +1,8 @@
 import Exporter
 import Foundation
+import Measurements
 
-/// Writes `--summary-export`: k6's legacy summary JSON shape (SPEC §1), so a script that
+/// Writes `--summary-export`: k6's legacy summary JSON shape (README.md), so a script that
 /// reads k6's file reads ours, plus kalm's unambiguous `thresholds` list and `passed`.
 struct SummaryExport {
     let report: RunReport

@@ -1,4 +1,5 @@
 import Foundation
+import KalmSupport
 
 /// k6's ways of writing numbers in the end-of-test summary (durations: `K6Format`).
 enum SummaryFormat {

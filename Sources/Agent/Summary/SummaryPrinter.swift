@@ -1,5 +1,7 @@
 import Exporter
 import Foundation
+import KalmSupport
+import Measurements
 
 /// Renders the end-of-test summary the way k6 prints it.
 struct SummaryPrinter {

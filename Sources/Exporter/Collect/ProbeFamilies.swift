@@ -1,7 +1,8 @@
+import Measurements
 import Probes
 
-/// Builds the probe families of SPEC §3 (cumulative, last result, windows) from recorders.
-public struct ProbeFamilies {
+/// Builds the probe families of docs/metrics.md (cumulative, last result, windows) from recorders.
+public struct ProbeFamilies: Sendable {
     public var agentLabels: [(String, String)]
     public var buckets: [Double]
     public var phaseBuckets: [Double]
@@ -16,25 +17,25 @@ public struct ProbeFamilies {
 
     /// Every probe family for `scenarios`, as of `memo.now` (monotonic ns).
     public func collect(_ scenarios: [ScenarioSource], windows memo: WindowSnapshotMemo) -> [MetricFamily] {
-        var requests = MetricFamily(name: "kalm_http_requests_total", help: "HTTP requests made, by status code (0: no response).", type: .counter)
-        var failures = MetricFamily(name: "kalm_http_request_failures_total", help: "Failed HTTP requests by reason: dns, connect, tls, timeout, status, body_limit, other.", type: .counter)
-        var duration = MetricFamily(name: "kalm_http_request_duration_seconds", help: "Request duration (send + wait + receive, k6 http_req_duration) of responses with an expected status.", type: .histogram, unit: "seconds")
-        var phases = MetricFamily(name: "kalm_http_request_phase_seconds", help: "Time spent in each phase of a request: dns, connect, tls, send, wait (time to first byte), receive.", type: .histogram, unit: "seconds")
-        var iterations = MetricFamily(name: "kalm_iterations_total", help: "Iterations (one request, its checks, the think time) by result.", type: .counter)
-        var checks = MetricFamily(name: "kalm_checks_total", help: "Check outcomes by check and result.", type: .counter)
-        var sent = MetricFamily(name: "kalm_data_sent_bytes_total", help: "Bytes sent, headers included.", type: .counter, unit: "bytes")
-        var received = MetricFamily(name: "kalm_data_received_bytes_total", help: "Bytes received, headers included.", type: .counter, unit: "bytes")
-        var dropped = MetricFamily(name: "kalm_dropped_iterations_total", help: "Arrival-rate iterations that could not start because no VU was free.", type: .counter)
-        var lag = MetricFamily(name: "kalm_iteration_start_lag_seconds", help: "How late arrival-rate iterations started against their schedule.", type: .histogram, unit: "seconds")
-        var success = MetricFamily(name: "kalm_probe_success", help: "Whether the last iteration succeeded (1) or failed (0).", type: .gauge)
-        var lastSuccess = MetricFamily(name: "kalm_probe_last_success_timestamp_seconds", help: "Unix time of the last successful iteration.", type: .gauge, unit: "seconds")
-        var cert = MetricFamily(name: "kalm_tls_cert_expiry_timestamp_seconds", help: "Earliest certificate expiry in the chain an HTTPS probe last saw, Unix time.", type: .gauge, unit: "seconds")
-        var winLatency = MetricFamily(name: "kalm_window_latency_seconds", help: "Latency quantiles of answered requests over each rolling window.", type: .summary, unit: "seconds")
-        var winAvailability = MetricFamily(name: "kalm_window_availability_ratio", help: "Successful iterations / iterations over each rolling window.", type: .gauge, unit: "ratio")
-        var winErrors = MetricFamily(name: "kalm_window_error_ratio", help: "Failed requests / requests over each rolling window.", type: .gauge, unit: "ratio")
-        var winRate = MetricFamily(name: "kalm_window_requests_per_second", help: "Requests per second over each rolling window.", type: .gauge)
-        var vus = MetricFamily(name: "kalm_vus", help: "VUs running now, per probe.", type: .gauge)
-        var vusMax = MetricFamily(name: "kalm_vus_max", help: "The most VUs the scenario's executor may use, per probe.", type: .gauge)
+        var requests = MetricFamily(MetricCatalogue.requests)
+        var failures = MetricFamily(MetricCatalogue.failures)
+        var duration = MetricFamily(MetricCatalogue.duration)
+        var phases = MetricFamily(MetricCatalogue.phases)
+        var iterations = MetricFamily(MetricCatalogue.iterations)
+        var checks = MetricFamily(MetricCatalogue.checks)
+        var sent = MetricFamily(MetricCatalogue.dataSent)
+        var received = MetricFamily(MetricCatalogue.dataReceived)
+        var dropped = MetricFamily(MetricCatalogue.droppedIterations)
+        var lag = MetricFamily(MetricCatalogue.startLag)
+        var success = MetricFamily(MetricCatalogue.probeSuccess)
+        var lastSuccess = MetricFamily(MetricCatalogue.lastSuccess)
+        var cert = MetricFamily(MetricCatalogue.certExpiry)
+        var winLatency = MetricFamily(MetricCatalogue.windowLatency)
+        var winAvailability = MetricFamily(MetricCatalogue.windowAvailability)
+        var winErrors = MetricFamily(MetricCatalogue.windowErrors)
+        var winRate = MetricFamily(MetricCatalogue.windowRate)
+        var vus = MetricFamily(MetricCatalogue.vus)
+        var vusMax = MetricFamily(MetricCatalogue.vusMax)
 
         let monoNow = memo.now
         let wallNow = MonotonicClock.wallSeconds()

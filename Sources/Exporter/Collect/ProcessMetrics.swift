@@ -29,6 +29,7 @@ public enum ProcessMetrics {
         return (Double(real.tv_sec) - Double(boot.tv_sec) + (Double(real.tv_nsec) - Double(boot.tv_nsec)) / 1e9).rounded(.down)
     }
 
+    /// The process families, each with one series carrying `labels`.
     public static func collect(labels: MetricLabels) -> [MetricFamily] {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
@@ -44,20 +45,18 @@ public enum ProcessMetrics {
         var lim = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim)
 
-        func gauge(_ name: String, _ help: String, _ v: Double, unit: String? = nil) -> MetricFamily {
-            var f = MetricFamily(name: name, help: help, type: .gauge, unit: unit)
-            f.add(v, labels: labels)
+        func family(_ descriptor: MetricDescriptor, _ value: Double) -> MetricFamily {
+            var f = MetricFamily(descriptor)
+            f.add(value, labels: labels)
             return f
         }
-        var cpuFamily = MetricFamily(name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.", type: .counter, unit: "seconds")
-        cpuFamily.add(cpu, labels: labels)
         return [
-            cpuFamily,
-            gauge("process_resident_memory_bytes", "Resident memory size in bytes.", rss, unit: "bytes"),
-            gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", vsize, unit: "bytes"),
-            gauge("process_open_fds", "Number of open file descriptors.", Double(max(0, fds - 1))),
-            gauge("process_max_fds", "Maximum number of open file descriptors.", Double(lim.rlim_cur)),
-            gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", startTime, unit: "seconds"),
+            family(MetricCatalogue.processCPU, cpu),
+            family(MetricCatalogue.processResident, rss),
+            family(MetricCatalogue.processVirtual, vsize),
+            family(MetricCatalogue.processOpenFDs, Double(max(0, fds - 1))),
+            family(MetricCatalogue.processMaxFDs, Double(lim.rlim_cur)),
+            family(MetricCatalogue.processStart, startTime),
         ]
     }
 }

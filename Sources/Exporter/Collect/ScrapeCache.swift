@@ -1,4 +1,5 @@
 import Dispatch
+import Measurements
 import NIOCore
 import Probes
 import Synchronization
@@ -12,7 +13,11 @@ import Synchronization
 ///   scraper never waits for a rendering;
 /// - older, or absent: rendered now (Prometheus, scraping every few seconds, always gets
 ///   data at most one rendering old).
-public final class ScrapeCache: @unchecked Sendable {
+///
+/// The families are collected at most once per `ttl` and shared by every variant
+/// (collecting merges every window, the costly part).
+public final class ScrapeCache: Sendable {
+    /// A rendered scrape: body (gzipped when `contentEncoding` is "gzip"), Content-Type and Content-Encoding.
     public typealias Response = (body: ByteBuffer, contentType: String, contentEncoding: String?)
 
     private struct Entry {
@@ -21,26 +26,29 @@ public final class ScrapeCache: @unchecked Sendable {
         var refreshing = false
     }
 
-    private let ttlNanos: UInt64
-    private let responder = ExpositionResponder()
-    private let collect: @Sendable () -> [MetricFamily]
-    private let entries = Mutex<[String: Entry]>([:])
-    /// The families behind the renderings: collected once per ttl and shared by every
-    /// variant (collecting merges every window, the costly part). Guarded by renderLock.
-    private nonisolated(unsafe) var collected: (families: [MetricFamily], at: UInt64)?
-    /// Serialises renderings so a burst does not render the same thing N times.
-    private let renderLock = Mutex<Void>(())
-    private let refreshQueue = DispatchQueue(label: "kalm.scrape-refresh", qos: .utility)
-
-    /// - Parameters:
-    ///   - ttl: seconds a rendering is reused (0: never).
-    ///   - collect: builds every family; called at most once per ttl per variant.
-    public init(ttl: Double, collect: @escaping @Sendable () -> [MetricFamily]) {
-        ttlNanos = UInt64(max(0, ttl) * 1e9)
-        self.collect = collect
+    private struct Collected {
+        var families: [MetricFamily]
+        var at: UInt64
     }
 
-    public func respond(accept: String?, acceptEncoding: String?) -> Response {
+    private let ttlNanos: UInt64
+    private let responder = ExpositionResponder()
+    private let entries = Mutex<[String: Entry]>([:])
+    /// Held while rendering, so a burst does not render the same thing N times; it also
+    /// guards the families behind the renderings.
+    private let rendering = Mutex<Collected?>(nil)
+    private let refreshQueue = DispatchQueue(label: "kalm.scrape-refresh", qos: .utility)
+
+    /// - Parameter ttl: how long a rendering is reused (zero: never).
+    public init(ttl: Duration) {
+        let (seconds, attoseconds) = ttl.components
+        ttlNanos = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
+
+    /// The response for a scrape with these `Accept` and `Accept-Encoding` values (nil when
+    /// absent). `collect` builds every family; it is called at most once per ttl.
+    public func respond(accept: String?, acceptEncoding: String?,
+                        collect: @escaping @Sendable () -> [MetricFamily]) -> Response {
         let format = ContentNegotiation.format(accept: accept)
         let gzip = ContentNegotiation.useGzip(acceptEncoding: acceptEncoding)
         let key = "\(format == .openMetrics ? "om" : "text")/\(gzip ? "gz" : "id")"
@@ -60,34 +68,40 @@ public final class ScrapeCache: @unchecked Sendable {
         case .fresh(let r):
             return r
         case .stale(let r):
-            refreshQueue.async { [self] in _ = render(key: key, accept: accept, acceptEncoding: acceptEncoding, force: true) }
+            refreshQueue.async { [self] in
+                _ = render(key: key, accept: accept, acceptEncoding: acceptEncoding, force: true, collect: collect)
+            }
             return r
         case .miss:
-            return render(key: key, accept: accept, acceptEncoding: acceptEncoding, force: false)
+            return render(key: key, accept: accept, acceptEncoding: acceptEncoding, force: false, collect: collect)
         }
     }
 
-    private func render(key: String, accept: String?, acceptEncoding: String?, force: Bool) -> Response {
-        renderLock.withLock { _ in
+    private func render(key: String, accept: String?, acceptEncoding: String?, force: Bool,
+                        collect: @Sendable () -> [MetricFamily]) -> Response {
+        rendering.withLock { collected in
             if !force, ttlNanos > 0, let hit = entries.withLock({ $0[key] }), MonotonicClock.now() &- hit.renderedAt < ttlNanos {
                 return hit.response
             }
             let now = MonotonicClock.now()
-            if collected == nil || ttlNanos == 0 || now &- collected!.at >= ttlNanos {
-                collected = (collect(), now)
+            let current: Collected
+            if let fresh = collected, ttlNanos > 0, now &- fresh.at < ttlNanos {
+                current = fresh
+            } else {
+                current = Collected(families: collect(), at: now)
+                collected = current
             }
-            // A rendering is as old as the data in it.
-            let (families, dataAt) = collected!
-            let r = responder.respond(families: families, accept: accept, acceptEncoding: acceptEncoding)
+            let r = responder.respond(families: current.families, accept: accept, acceptEncoding: acceptEncoding)
             let response: Response = (ByteBufferAllocator().buffer(bytes: r.body), r.contentType, r.contentEncoding)
-            entries.withLock { $0[key] = Entry(response: response, renderedAt: dataAt) }
+            // A rendering is as old as the data in it.
+            entries.withLock { $0[key] = Entry(response: response, renderedAt: current.at) }
             return response
         }
     }
 
     /// Drops cached renderings (after a reload).
     public func invalidate() {
-        renderLock.withLock { _ in collected = nil }
+        rendering.withLock { $0 = nil }
         entries.withLock { $0.removeAll() }
     }
 }

@@ -1,3 +1,4 @@
+import Measurements
 import Probes
 
 /// A running scenario as the exposition sees it: names, labels, and the recorders to read.

@@ -24,7 +24,8 @@ public enum HTTPResponseWriter {
             context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
         }
         let closing: EventLoopPromise<Void>? = keepAlive ? nil : context.eventLoop.makePromise()
-        closing?.futureResult.whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        closing?.futureResult.whenComplete { _ in channel.close(promise: nil) }
         context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: closing)
     }
 

@@ -3,15 +3,14 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The agent's HTTP server: `/metrics`, `/`, `/-/healthy`, `/-/ready` and `/-/reload`.
+/// The HTTP/1 server behind `/metrics` and whatever other routes its owner registers
+/// (the agent's are listed in docs/metrics.md and README.md).
 ///
-/// Routes: `GET|HEAD /metrics` (Content-Type and Content-Encoding from `MetricsEndpoints.metrics`,
-/// `Vary: Accept, Accept-Encoding`), `GET|HEAD /` (the status page, HTML), `GET|HEAD /-/healthy`
-/// (200), `GET|HEAD /-/ready` (200 or 503), `POST|PUT /-/reload` (200, or 500 with the error);
-/// another method on one of these paths is 405 with `Allow`, any other path 404. Keep-alive
-/// is supported; connections idle for `idleTimeout` are closed, request bodies are discarded
-/// (64 KiB accepted on `/-/reload`), and a client that does not read its responses is not
-/// served more once its connection has 8 MiB buffered, so it cannot exhaust memory.
+/// A route's method set decides 405 (with `Allow`) for other methods; any other path is
+/// 404. Keep-alive is supported; connections idle for `idleTimeout` are closed, request
+/// bodies are discarded (a deferred route accepts up to its `maxBody`), and a client that
+/// does not read its responses is not served more once its connection has 8 MiB
+/// buffered, so it cannot exhaust memory.
 public final class MetricsHTTPServer: Sendable {
     /// The addresses actually bound, as `host:port` (`[host]:port` for IPv6), with
     /// ephemeral ports resolved; one per listen address, in the order given.
@@ -21,8 +20,6 @@ public final class MetricsHTTPServer: Sendable {
     private let connections: ChannelRegistry
     private let logger: Logger
 
-    /// Largest `/-/reload` request body accepted (bigger ones get 413).
-    static let maxReloadBody = 64 * 1024
     /// Outbound bytes buffered per connection above which no further response is rendered.
     static let writeBufferHighWater = 8 * 1024 * 1024
 
@@ -34,15 +31,16 @@ public final class MetricsHTTPServer: Sendable {
     }
 
     /// Binds every address (`127.0.0.1:9464`, `:9464` for every interface, `[::1]:9464`,
-    /// `0.0.0.0:0` for an ephemeral port) and starts serving `endpoints` on `group`.
+    /// `0.0.0.0:0` for an ephemeral port) and starts serving `routes` on `group`.
     ///
     /// Throws a `ListenError` naming the address when one cannot be parsed or bound (after
     /// closing the ones already bound). `idleTimeout` closes connections that neither
     /// send nor receive anything for that long.
-    public static func start(addresses: [String], endpoints: MetricsEndpoints, group: EventLoopGroup,
+    public static func start(addresses: [String], routes: [HTTPRoute], group: EventLoopGroup,
                              logger: Logger, idleTimeout: TimeAmount = .seconds(30)) async throws -> MetricsHTTPServer {
         let parsed = try addresses.map { try ListenAddress(parsing: $0) }
         let connections = ChannelRegistry()
+        let router = HTTPRouter(routes)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -55,8 +53,7 @@ public final class MetricsHTTPServer: Sendable {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try sync.configureHTTPServerPipeline(withErrorHandling: true)
-                    try sync.addHandler(MetricsRequestHandler(endpoints: endpoints, logger: logger,
-                                                              maxReloadBody: maxReloadBody))
+                    try sync.addHandler(HTTPRequestHandler(router: router, logger: logger))
                 }
             }
         var listeners: [Channel] = []

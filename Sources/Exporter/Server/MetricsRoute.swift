@@ -1,31 +1,18 @@
+import NIOCore
 import NIOHTTP1
 
-/// Where a request to the metrics server goes, decided from its method and path alone.
-enum MetricsRoute: Equatable {
-    case metrics
-    case statusPage
-    case healthy
-    case ready
-    case reload
-    /// A known path with a method it does not take; `allow` is the `Allow` header value.
-    case methodNotAllowed(allow: String)
-    case notFound
-
-    private static let readOnly = "GET, HEAD"
-    private static let reloadMethods = "POST, PUT"
-
-    /// Routes `method` and `uri` (the query string and fragment are ignored).
-    init(method: HTTPMethod, uri: String) {
-        let path = HTTPResponseWriter.path(of: uri)
-        let readable = method == .GET || method == .HEAD
-        switch path {
-        case "/metrics": self = readable ? .metrics : .methodNotAllowed(allow: Self.readOnly)
-        case "/": self = readable ? .statusPage : .methodNotAllowed(allow: Self.readOnly)
-        case "/-/healthy": self = readable ? .healthy : .methodNotAllowed(allow: Self.readOnly)
-        case "/-/ready": self = readable ? .ready : .methodNotAllowed(allow: Self.readOnly)
-        case "/-/reload":
-            self = method == .POST || method == .PUT ? .reload : .methodNotAllowed(allow: Self.reloadMethods)
-        default: self = .notFound
+extension HTTPRoute {
+    /// `GET|HEAD /metrics`: the exposition `render` negotiates from the request's `Accept`
+    /// and `Accept-Encoding` (usually a cached rendering, written without copying), with
+    /// `Vary: Accept, Accept-Encoding` and `Content-Encoding` when it compressed.
+    public static func metrics(
+        _ render: @escaping @Sendable (_ accept: String?, _ acceptEncoding: String?) -> ScrapeCache.Response
+    ) -> HTTPRoute {
+        .read("/metrics") { request in
+            let rendered = render(request.header("accept"), request.header("accept-encoding"))
+            var headers = [("Vary", "Accept, Accept-Encoding")]
+            if let encoding = rendered.contentEncoding { headers.append(("Content-Encoding", encoding)) }
+            return HTTPReply(contentType: rendered.contentType, headers: headers, body: rendered.body)
         }
     }
 }

@@ -34,23 +34,10 @@ final class EngineThread {
     private var stopGrace: UInt64
     private let thinkMin: UInt64
     private let thinkSpan: UInt64
-    /// Open-model state per probe; nil for closed-model (VU) executors.
-    private var arrivals: [Arrivals]?
-
-    /// One probe's arrival-rate iterations on this thread.
-    struct Arrivals {
-        let schedule: ArrivalSchedule
-        /// Global iteration index this thread starts next, and the step between its indexes.
-        var next: Int
-        let step: Int
-        /// Monotonic ns the next iteration is due; `.max` once the schedule has ended.
-        var nextStart: UInt64 = .max
-        /// This thread's share of `preallocated_vus` and of `max_vus`.
-        let preallocated: Int
-        let maxVUs: Int
-        var free: [VirtualUser] = []
-        var busy = 0
-    }
+    /// Open-model state per probe; empty for closed-model (VU) executors.
+    private var arrivals: [ProbeArrivals] = []
+    /// Whether the executor is an arrival-rate one (iterations started on a schedule).
+    private var isOpenModel: Bool { !arrivals.isEmpty }
 
     init(index: Int, threadCount: Int, scenario: ScenarioSpec, probes: [CompiledProbe], sink: ResultSink, control: EngineControl) throws {
         guard let m = curl_multi_init() else { throw EngineError(message: "curl_multi_init failed (out of memory?)") }
@@ -93,7 +80,7 @@ final class EngineThread {
             }
             arrivals = probes.map { p in
                 let mine = owned[p.index]
-                return Arrivals(schedule: sched, next: ((index - p.index) % threadCount + threadCount) % threadCount,
+                return ProbeArrivals(schedule: sched, next: ((index - p.index) % threadCount + threadCount) % threadCount,
                                 step: threadCount, preallocated: mine.filter { $0 < pre }.count, maxVUs: mine.count)
             }
         }
@@ -112,11 +99,11 @@ final class EngineThread {
     func run(startedAt: UInt64) {
         t0 = startedAt
         nextControl = t0
-        if arrivals != nil {
-            for p in 0..<arrivals!.count {
-                arrivals![p].nextStart = startTime(p, arrivals![p].next)
-                for _ in 0..<arrivals![p].preallocated {
-                    if let vu = makeVU(probe: p) { arrivals![p].free.append(vu) }
+        if isOpenModel {
+            for probe in arrivals.indices {
+                arrivals[probe].nextStart = startTime(probe: probe, iteration: arrivals[probe].next)
+                for _ in 0..<arrivals[probe].preallocated {
+                    if let vu = makeVU(probe: probe) { arrivals[probe].free.append(vu) }
                 }
             }
         }
@@ -129,16 +116,16 @@ final class EngineThread {
                 beginStop(now: now, grace: grace)
             }
             if now >= nextControl { controlTick(now: now) }
-            while let e = timers.popDue(now) { timerFired(e, now: now) }
+            while let timer = timers.popDue(now) { timerFired(timer, now: now) }
             curl_multi_perform(multi, &running)
             while let msg = curl_multi_info_read(multi, &left) {
                 guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
                 let code = msg.pointee.data.result
-                var priv: UnsafeMutableRawPointer? = nil
-                _ = kalm_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &priv)
-                guard let p = priv else { continue }
+                var owner: UnsafeMutableRawPointer? = nil
+                _ = kalm_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &owner)
+                guard let owner else { continue }
                 now = MonotonicClock.now()
-                complete(Unmanaged<VirtualUser>.fromOpaque(p).takeUnretainedValue(), code: code, now: now)
+                complete(Unmanaged<VirtualUser>.fromOpaque(owner).takeUnretainedValue(), code: code, now: now)
             }
             if stopping, inFlight == 0 { break }
             var timeout = 1000
@@ -146,11 +133,11 @@ final class EngineThread {
             curl_multi_timeout(multi, &curlTimeout)
             if curlTimeout >= 0 { timeout = min(timeout, curlTimeout) }
             now = MonotonicClock.now()
-            if let d = timers.nextDeadline { timeout = min(timeout, Self.msUntil(d, now)) }
+            if let deadline = timers.nextDeadline { timeout = min(timeout, Self.msUntil(deadline, now)) }
             if nextControl != .max { timeout = min(timeout, Self.msUntil(nextControl, now)) }
             if timeout > 0 { curl_multi_poll(multi, nil, 0, Int32(timeout), nil) }
         }
-        for p in 0..<probes.count { control.setActive(thread: index, probe: p, count: 0) }
+        for probe in probes.indices { control.setActive(thread: index, probe: probe, count: 0) }
     }
 
     @inline(__always)
@@ -163,15 +150,15 @@ final class EngineThread {
     /// Applies the schedule's VU count for now, cuts off overdue requests, and plans the next tick.
     private func controlTick(now: UInt64) {
         let elapsed = Double(now - t0) / 1e9
-        if arrivals != nil, !stopping {
+        if isOpenModel, !stopping {
             arrivalTick(now: now)
-        } else if let s = schedule, !stopping {
-            if elapsed >= s.totalDuration {
+        } else if let schedule, !stopping {
+            if elapsed >= schedule.totalDuration {
                 beginStop(now: now, grace: stopGrace)
             } else {
-                let target = s.target(at: elapsed)
-                for p in 0..<probes.count { setWanted(probe: p, globalTarget: target, now: now) }
-                let next = s.nextChange(after: elapsed) ?? .infinity
+                let target = schedule.target(at: elapsed)
+                for probe in probes.indices { setWanted(probe: probe, globalTarget: target, now: now) }
+                let next = schedule.nextChange(after: elapsed) ?? .infinity
                 nextControl = next.isFinite ? t0 + UInt64(max(next, elapsed + 0.001) * 1e9) : .max
             }
         }
@@ -186,32 +173,33 @@ final class EngineThread {
 
     // MARK: Open model
 
-    private func startTime(_ p: Int, _ k: Int) -> UInt64 {
-        guard let t = arrivals![p].schedule.startTime(ofIteration: k) else { return .max }
-        return t0 &+ UInt64(t * 1e9)
+    /// Monotonic ns at which `iteration` of `probe` is due; `.max` past the schedule's end.
+    private func startTime(probe: Int, iteration: Int) -> UInt64 {
+        guard let offset = arrivals[probe].schedule.startTime(ofIteration: iteration) else { return .max }
+        return t0 &+ UInt64(offset * 1e9)
     }
 
     /// Starts every iteration that is due, on a free VU or a new one up to max_vus; with
     /// none left the iteration is dropped (and counted), as in k6.
     private func arrivalTick(now: UInt64) {
         var next = UInt64.max
-        for p in 0..<arrivals!.count {
-            while arrivals![p].nextStart <= now {
-                let due = arrivals![p].nextStart
-                var vu = arrivals![p].free.popLast()
-                if vu == nil, probeVUs[p].count < arrivals![p].maxVUs { vu = makeVU(probe: p) }
+        for probe in arrivals.indices {
+            while arrivals[probe].nextStart <= now {
+                let due = arrivals[probe].nextStart
+                var vu = arrivals[probe].free.popLast()
+                if vu == nil, probeVUs[probe].count < arrivals[probe].maxVUs { vu = makeVU(probe: probe) }
                 if let vu {
-                    arrivals![p].busy += 1
-                    sink.recordStartLag(probe: p, micros: Int64((now &- due) / 1000))
+                    arrivals[probe].busy += 1
+                    sink.recordStartLag(probe: probe, micros: Int64((now &- due) / 1000))
                     startIteration(vu, now: now)
                 } else {
-                    sink.recordDroppedIteration(probe: p)
+                    sink.recordDroppedIteration(probe: probe)
                 }
-                arrivals![p].next += arrivals![p].step
-                arrivals![p].nextStart = startTime(p, arrivals![p].next)
+                arrivals[probe].next += arrivals[probe].step
+                arrivals[probe].nextStart = startTime(probe: probe, iteration: arrivals[probe].next)
             }
-            control.setActive(thread: index, probe: p, count: arrivals![p].busy)
-            next = min(next, arrivals![p].nextStart)
+            control.setActive(thread: index, probe: probe, count: arrivals[probe].busy)
+            next = min(next, arrivals[probe].nextStart)
         }
         if next == .max {
             beginStop(now: now, grace: stopGrace)
@@ -222,18 +210,19 @@ final class EngineThread {
 
     /// A finished open-model iteration gives its VU back.
     private func release(_ vu: VirtualUser) {
-        let p = vu.probe.index
-        arrivals![p].busy -= 1
-        arrivals![p].free.append(vu)
+        let probe = vu.probe.index
+        arrivals[probe].busy -= 1
+        arrivals[probe].free.append(vu)
     }
 
-    private func makeVU(probe p: Int) -> VirtualUser? {
-        guard probeVUs[p].count < owned[p].count else { return nil }
-        let g = owned[p][probeVUs[p].count]
-        guard let vu = try? VirtualUser(probe: probes[p], globalIndex: g, localIndex: Int32(vus.count),
+    /// The probe's next VU of this thread's share, or nil when the share is used up.
+    private func makeVU(probe: Int) -> VirtualUser? {
+        guard probeVUs[probe].count < owned[probe].count else { return nil }
+        let globalIndex = owned[probe][probeVUs[probe].count]
+        guard let vu = try? VirtualUser(probe: probes[probe], globalIndex: globalIndex, localIndex: Int32(vus.count),
                                         connectionReuse: scenario.connectionReuse) else { return nil }
         vus.append(vu)
-        probeVUs[p].append(vu)
+        probeVUs[probe].append(vu)
         return vu
     }
 
@@ -328,7 +317,7 @@ final class EngineThread {
         guard vu.state == .thinking, vu.generation == e.generation else { return }
         endIteration(vu, now: now)
         vu.state = .idle
-        if arrivals != nil { release(vu) } else { startIteration(vu, now: now) }
+        if isOpenModel { release(vu) } else { startIteration(vu, now: now) }
     }
 
     @inline(__always)
@@ -355,7 +344,7 @@ final class EngineThread {
         }
         if thinkSpan == 0 && thinkMin == 0 {
             endIteration(vu, now: now)
-            if arrivals != nil {
+            if isOpenModel {
                 vu.state = .idle
                 release(vu)
             } else {

@@ -1,7 +1,7 @@
 import CCurl
 
 /// Turns a finished easy handle into a `RequestResult`: libcurl's times into phases
-/// (SPEC §3 "Phases from libcurl"), the CURLcode into a failure reason, and the checks.
+/// (docs/metrics.md, "Phases"), the CURLcode into a failure reason, and the checks.
 enum ResponseReader {
     static func read(_ vu: VirtualUser, code: CURLcode, now: UInt64) -> RequestResult {
         let easy = vu.easy

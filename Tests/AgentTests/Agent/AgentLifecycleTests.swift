@@ -1,10 +1,11 @@
 import Foundation
-import Testing
+import KalmTestSupport
 import TestServer
+import Testing
 
 /// `kalm agent` over its life: graceful stop on SIGTERM/SIGINT, reload on SIGHUP and
 /// `POST /-/reload` (bad configs rejected, unchanged probes keeping their data), the
-/// HTTP endpoints, and 104 for bad configs and busy addresses (SPEC §1, §4).
+/// HTTP endpoints, and 104 for bad configs and busy addresses (README.md).
 @Suite("kalm agent lifecycle", .serialized, .timeLimit(.minutes(3)))
 final class AgentLifecycleTests {
     let server: FaultServer
@@ -101,7 +102,7 @@ final class AgentLifecycleTests {
         let n = failed.sum("kalm_iterations_total", api)
         let (_, counting) = try agent.scrape(until: 10) { $0.sum("kalm_iterations_total", api) > n + 2 }
         #expect(counting, "the old config stopped probing")
-        #expect(try Curl.request(agent.url("/-/healthy")).status == 200)
+        #expect(Curl.request(agent.url("/-/healthy")).status == 200)
     }
 
     @Test func sighupWithAValidConfigKeepsUnchangedProbes() throws {
@@ -199,7 +200,7 @@ final class AgentLifecycleTests {
             scenarios:
               s: {vus: 1, think_time: 100ms, continuous: true}
             """.write(toFile: cfg, atomically: true, encoding: .utf8)
-        let bad = try Curl.request(agent.url("/-/reload"), method: "POST")
+        let bad = Curl.request(agent.url("/-/reload"), method: "POST")
         #expect(bad.status == 500)
         #expect(bad.text.contains("\(cfg):5:7: probes[0].request.timout"), "body: \(bad.text)")
         #expect(bad.text.contains("did you mean \"timeout\""), "body: \(bad.text)")
@@ -207,12 +208,12 @@ final class AgentLifecycleTests {
         #expect(m.value("kalm_config_last_reload_successful") == 0)
 
         try good.write(toFile: cfg, atomically: true, encoding: .utf8)
-        let fixed = try Curl.request(agent.url("/-/reload"), method: "POST")
+        let fixed = Curl.request(agent.url("/-/reload"), method: "POST")
         #expect(fixed.status == 200, "body: \(fixed.text)")
         let (m2, _) = try agent.scrape(until: 5) { $0.value("kalm_config_last_reload_successful") == 1 }
         #expect(m2.value("kalm_config_last_reload_successful") == 1)
 
-        let get = try Curl.request(agent.url("/-/reload"))
+        let get = Curl.request(agent.url("/-/reload"))
         #expect(get.status == 405)
         #expect(get.headers["allow"]?.contains("POST") == true)
     }
@@ -227,16 +228,16 @@ final class AgentLifecycleTests {
             scenarios:
               s: {vus: 1, think_time: 100ms, continuous: true}
             """, args: ["-e", "BASE=\(server.baseURL)"])
-        let healthy = try Curl.request(agent.url("/-/healthy"))
+        let healthy = Curl.request(agent.url("/-/healthy"))
         #expect(healthy.status == 200)
-        #expect(poll(timeout: 5) { (try? Curl.request(agent.url("/-/ready")).status) == 200 }, "never ready")
-        let page = try Curl.request(agent.url("/"))
+        #expect(poll(timeout: 5) { (Curl.request(agent.url("/-/ready")).status) == 200 }, "never ready")
+        let page = Curl.request(agent.url("/"))
         #expect(page.status == 200)
         #expect(page.headers["content-type"]?.hasPrefix("text/html") == true)
         #expect(page.text.contains("api") && page.text.contains("/metrics"))
-        #expect(try Curl.request(agent.url("/nope")).status == 404)
-        #expect(try Curl.request(agent.url("/metrics/")).status == 404)
-        let head = try Curl.request(agent.url("/metrics"), extra: ["-I"])   // -I: the "body" file gets the headers
+        #expect(Curl.request(agent.url("/nope")).status == 404)
+        #expect(Curl.request(agent.url("/metrics/")).status == 404)
+        let head = Curl.request(agent.url("/metrics"), extra: ["-I"])   // -I: the "body" file gets the headers
         #expect(head.status == 200)
         #expect(head.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
         #expect(!head.text.contains("# HELP"), "HEAD must not send the exposition")

@@ -1,9 +1,10 @@
 import Foundation
-import Testing
+import KalmTestSupport
 import TestServer
+import Testing
 
 /// `kalm agent`'s `/metrics` as Prometheus sees it: the real binary probing a real
-/// server, scraped with the real curl and checked with the real promtool (SPEC §3).
+/// server, scraped with the real curl and checked with the real promtool (docs/metrics.md).
 @Suite("kalm agent /metrics", .serialized, .timeLimit(.minutes(2)))
 final class AgentMetricsTests {
     let server: FaultServer
@@ -77,7 +78,7 @@ final class AgentMetricsTests {
         let closed = ["probe": "closed", "scenario": "smoke"]
         let pending = ["probe": "pending", "scenario": "smoke"]
 
-        // Every family has HELP and TYPE, with the SPEC's type.
+        // Every family has HELP and TYPE, with the catalogue's type.
         let expectedTypes = [
             "kalm_http_requests_total": "counter", "kalm_http_request_failures_total": "counter",
             "kalm_http_request_duration_seconds": "histogram", "kalm_http_request_phase_seconds": "histogram",
@@ -227,7 +228,7 @@ final class AgentMetricsTests {
 
     @Test func textFormatPassesPromtool() throws {
         _ = try warmScrape()
-        let reply = try Curl.request(agent.url("/metrics"))
+        let reply = Curl.request(agent.url("/metrics"))
         #expect(reply.status == 200)
         #expect(reply.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
         #expect(reply.headers["content-encoding"] == nil)
@@ -238,7 +239,7 @@ final class AgentMetricsTests {
 
     @Test func openMetricsWhenAsked() throws {
         _ = try warmScrape()
-        let reply = try Curl.request(agent.url("/metrics"),
+        let reply = Curl.request(agent.url("/metrics"),
                                      headers: ["Accept: application/openmetrics-text; version=1.0.0"])
         #expect(reply.status == 200)
         #expect(reply.headers["content-type"]?.hasPrefix("application/openmetrics-text; version=1.0.0") == true,
@@ -261,7 +262,7 @@ final class AgentMetricsTests {
     @Test func gzipWhenAllowed() throws {
         _ = try warmScrape()
         // curl --compressed: asks for gzip and inflates.
-        let inflated = try Curl.request(agent.url("/metrics"), extra: ["--compressed"])
+        let inflated = Curl.request(agent.url("/metrics"), extra: ["--compressed"])
         #expect(inflated.status == 200)
         #expect(inflated.headers["content-encoding"] == "gzip")
         #expect(inflated.headers["vary"]?.contains("Accept-Encoding") == true)
@@ -269,7 +270,7 @@ final class AgentMetricsTests {
         #expect(m.value("kalm_build_info") == 1)
 
         // The raw bytes are a gzip stream that inflates to the text format.
-        let raw = try Curl.request(agent.url("/metrics"), headers: ["Accept-Encoding: gzip"])
+        let raw = Curl.request(agent.url("/metrics"), headers: ["Accept-Encoding: gzip"])
         #expect(raw.status == 200)
         #expect(Array(raw.body.prefix(2)) == [0x1f, 0x8b], "first bytes \(Array(raw.body.prefix(2)))")
         let gunzip = try runTool("/bin/gzip", ["-dc"], stdin: raw.body)
@@ -277,7 +278,7 @@ final class AgentMetricsTests {
         #expect(gunzip.stdout.contains("# TYPE kalm_http_requests_total counter"))
 
         // Without Accept-Encoding: identity.
-        let plain = try Curl.request(agent.url("/metrics"))
+        let plain = Curl.request(agent.url("/metrics"))
         #expect(plain.headers["content-encoding"] == nil)
         #expect(plain.text.hasPrefix("# HELP "))
     }
@@ -293,7 +294,7 @@ final class AgentMetricsTests {
     }
 }
 
-/// SPEC §4: the agent never crashes or stalls on what a target does; each misbehaviour is a
+/// The agent never crashes or stalls on what a target does; each misbehaviour is a
 /// counted failure with its reason (status, connect and tls are covered above and in
 /// TLSCertificateTests), and `/metrics` keeps answering quickly meanwhile.
 @Suite("kalm agent failure reasons", .serialized, .timeLimit(.minutes(2)))

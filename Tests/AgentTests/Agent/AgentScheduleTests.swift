@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import KalmTestSupport
 import TestServer
+import Testing
 
 /// Scheduled windows in a running agent (issue 5): cron and `every`, alongside continuous smoke.
 @Suite("agent schedules", .serialized)

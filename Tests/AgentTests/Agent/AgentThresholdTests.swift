@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import KalmTestSupport
 import TestServer
+import Testing
 
 /// `kalm_threshold_passing` over rolling windows, from a running agent.
 @Suite("agent thresholds", .serialized)

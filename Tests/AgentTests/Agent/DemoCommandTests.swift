@@ -1,4 +1,5 @@
 import Foundation
+import KalmTestSupport
 import Testing
 
 /// `kalm demo`, the README's first command: it prints where to look, serves the
@@ -23,13 +24,13 @@ final class DemoCommandTests {
         #expect(demo.stdout.contains("status page     \(base)/"), "\(demo.stdout)")
         #expect(demo.stdout.range(of: #"demo API +POST http://127\.0\.0\.1:\d+/v1/valuations"#,
                                   options: .regularExpression) != nil, "\(demo.stdout)")
-        #expect(try Curl.request(base + "/").status == 200)
+        #expect(Curl.request(base + "/").status == 200)
 
         let checks = ["status is 200", "has valuation id", "has estimated value"]
         let vp = ["probe": "valuations", "scenario": "smoke"]
         var last: Exposition?
         let allPassed = poll(timeout: 5.5, interval: 0.25) {
-            guard let reply = try? Curl.request(metricsURL, timeout: 2), reply.status == 200,
+            guard case let reply = Curl.request(metricsURL, timeout: 2), reply.status == 200,
                   let m = try? Exposition(reply.text) else { return false }
             last = m
             return checks.allSatisfy { (m.value("kalm_checks_total", vp.merging(["check": $0, "result": "pass"]) { $1 }) ?? 0) >= 1 }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import KalmTestSupport
 import TestServer
+import Testing
 
 /// The agent's log lines: JSON and logfmt as Prometheus exporters write them, and no
 /// secret from `-e` anywhere in the output, at debug level and on a failed reload.
@@ -31,7 +32,7 @@ final class LoggingTests {
         let agent = try AgentProcess(configPath: cfg, args: ["-e", "BASE=\(server.baseURL)"] + args)
         _ = try agent.scrape(until: 10) { $0.sum("kalm_iterations_total") >= 1 }
         try "probes: [".write(toFile: cfg, atomically: true, encoding: .utf8)
-        #expect(try Curl.request(agent.url("/-/reload"), method: "POST").status == 500)
+        #expect(Curl.request(agent.url("/-/reload"), method: "POST").status == 500)
         agent.child.signal(SIGTERM)
         #expect(agent.child.waitForExit(timeout: 15) == 0, "\(agent.output)")
         #expect(agent.child.stdout.isEmpty, "the agent logs to stderr only: \(agent.child.stdout)")
@@ -96,7 +97,7 @@ final class LoggingTests {
         let (m, used) = try agent.scrape(until: 10) { ($0.value("kalm_checks_total", pass) ?? 0) >= 2 }
         #expect(used, "the secret header was not sent: \(agent.output)")
         #expect(!m.text.contains(secret), "the secret is in /metrics")
-        let page = try Curl.request(agent.url("/"))
+        let page = Curl.request(agent.url("/"))
         #expect(!page.text.contains(secret), "the secret is on the status page")
 
         // A reload whose errors involve the secret's value: a URL and a timeout made of it.
@@ -114,7 +115,7 @@ final class LoggingTests {
         agent.child.signal(SIGHUP)
         let (_, rejected) = try agent.scrape(until: 10) { $0.value("kalm_config_last_reload_successful") == 0 }
         #expect(rejected, "\(agent.output)")
-        let reload = try Curl.request(agent.url("/-/reload"), method: "POST")
+        let reload = Curl.request(agent.url("/-/reload"), method: "POST")
         #expect(reload.status == 500)
         #expect(reload.text.contains("${API_KEY}"), "the error should name the variable: \(reload.text)")
         #expect(!reload.text.contains(secret), "the secret is in the /-/reload answer: \(reload.text)")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import KalmTestSupport
 import TestServer
+import Testing
 
 /// The acceptance test: a real Prometheus scrapes a running agent; through
 /// Prometheus's HTTP API, `up` is 1 and the median from the agent's duration histogram

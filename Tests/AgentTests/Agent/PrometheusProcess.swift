@@ -1,4 +1,5 @@
 import Foundation
+import KalmTestSupport
 
 /// A real Prometheus (Debian's 2.42) scraping loopback targets every second, with its own
 /// data directory, stopped and removed in deinit.
@@ -54,7 +55,7 @@ final class PrometheusProcess {
     func query(_ expr: String, time: Double? = nil) throws -> Result {
         var extra = ["-G", "--data-urlencode", "query=\(expr)"]
         if let time { extra += ["--data-urlencode", "time=\(String(format: "%.3f", time))"] }
-        let reply = try Curl.request(url + "/api/v1/query", extra: extra)
+        let reply = Curl.request(url + "/api/v1/query", extra: extra)
         guard reply.status == 200,
               let json = try JSONSerialization.jsonObject(with: reply.body) as? [String: Any],
               json["status"] as? String == "success",

@@ -1,4 +1,5 @@
 import Foundation
+import KalmTestSupport
 import Testing
 
 /// HTTPS probes against a real TLS server (`openssl s_server`) with a fresh self-signed
@@ -43,7 +44,7 @@ final class TLSCertificateTests {
             "s_server", "-accept", "127.0.0.1:\(port)", "-cert", certPath, "-key", keyPath, "-www", "-quiet",
         ])
         let up = poll(timeout: 10, interval: 0.1) {
-            (try? Curl.request("https://127.0.0.1:\(port)/", extra: ["--cacert", certPath], timeout: 2).status) == 200
+            Curl.request("https://127.0.0.1:\(port)/", extra: ["--cacert", certPath], timeout: 2).status == 200
         }
         guard up else {
             server.forceStop()

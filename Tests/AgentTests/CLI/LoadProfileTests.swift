@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import KalmTestSupport
 import TestServer
+import Testing
 
 /// Issue 5's acceptance for `kalm run`: soak drift and slope against targets with a known
 /// latency shape, and a breakpoint run against a server with a known capacity.

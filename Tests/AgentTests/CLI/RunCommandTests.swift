@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import KalmTestSupport
 import TestServer
+import Testing
 
 /// `kalm run` as a user runs it: the real binary, a real server, real exit codes.
 @Suite("kalm run", .serialized)

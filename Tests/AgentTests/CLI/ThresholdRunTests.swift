@@ -1,4 +1,5 @@
 import Foundation
+import KalmTestSupport
 #if canImport(FoundationXML)
 import FoundationXML
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import KalmTestSupport
 import Testing
 
 /// dashboards/: provisionable Grafana JSON (no `__inputs`, a `datasource` variable every

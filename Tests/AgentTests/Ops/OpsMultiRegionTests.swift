@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import KalmTestSupport
 import TestServer
+import Testing
 
 /// Three agents with different `agent.labels.region` on loopback, one real Prometheus
 /// scraping all three with rules/kalm-recording.yml loaded: the cross-region recording

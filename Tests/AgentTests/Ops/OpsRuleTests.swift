@@ -1,4 +1,5 @@
 import Foundation
+import KalmTestSupport
 import Testing
 
 /// rules/: promtool accepts both files without a word of complaint, the unit tests in

@@ -1,4 +1,5 @@
 import Foundation
+import KalmTestSupport
 import Testing
 @testable import Agent
 

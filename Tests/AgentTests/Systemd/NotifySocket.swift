@@ -1,4 +1,5 @@
 import Foundation
+import KalmTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,8 @@
 import Foundation
-import Testing
+import KalmTestSupport
+import Measurements
 import TestServer
+import Testing
 @testable import Agent
 @testable import Exporter
 #if canImport(Glibc)
@@ -41,11 +43,11 @@ final class SystemdNotifyTests {
             Issue.record("READY=1 but no `listening` line:\n\(agent.child.output)")
             return nil
         }
-        let metrics = try Curl.request("http://\(address)/metrics", timeout: 5)
+        let metrics = Curl.request("http://\(address)/metrics", timeout: 5)
         #expect(metrics.status == 200, "READY=1 was sent but /metrics does not answer: \(metrics.status) \(metrics.curlError)")
         let scenario = try Exposition(metrics.text).value("kalm_scenario_active", ["scenario": "s"])
         #expect(scenario == 1, "READY=1 was sent before the scenario started")
-        #expect(try Curl.request("http://\(address)/-/ready").status == 200)
+        #expect(Curl.request("http://\(address)/-/ready").status == 200)
         let message = socket.messages[ready]
         #expect(message.fields["STATUS"]?.contains("serving /metrics on \(address)") == true, "\(message.text)")
         #expect(message.pid == agent.pid, "sent by pid \(message.pid), not the main process \(agent.pid) (NotifyAccess=main)")
@@ -140,7 +142,7 @@ final class SystemdNotifyTests {
         let agent = try NotifyingAgent(yaml: yaml, environment: ["WATCHDOG_USEC": "1000000"])
         let address = pollValue(timeout: 20, interval: 0.05) { agent.address }
         #expect(address != nil, "\(agent.child.output)")
-        if let address { #expect(try Curl.request("http://\(address)/metrics").status == 200) }
+        if let address { #expect(Curl.request("http://\(address)/metrics").status == 200) }
         Thread.sleep(forTimeInterval: 1.5)
         agent.child.signal(SIGTERM)
         #expect(agent.child.waitForExit(timeout: 15) == 0, "\(agent.child.output)")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import KalmTestSupport
 import TestServer
+import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -130,7 +131,7 @@ final class SystemdSandboxTests {
         Thread.sleep(forTimeInterval: max(0, started + 3 - Date().timeIntervalSince1970))
         var last: Exposition?
         let probing = try poll(timeout: 15, interval: 0.2) {
-            let reply = try Curl.request("http://\(address)/metrics", timeout: 5)
+            let reply = Curl.request("http://\(address)/metrics", timeout: 5)
             guard reply.status == 200 else { throw TestFailure("/metrics in the sandbox: \(reply.status) \(reply.curlError)\n\(agent.output)") }
             let m = try Exposition(reply.text)
             last = m

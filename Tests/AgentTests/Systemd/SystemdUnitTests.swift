@@ -1,4 +1,5 @@
 import Foundation
+import KalmTestSupport
 import Testing
 
 /// `systemd/kalm.service` as systemd's own tools judge it, and the files beside it.

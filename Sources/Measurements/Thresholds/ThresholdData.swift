@@ -1,0 +1,209 @@
+/// What a threshold is evaluated over: the whole run, or one rolling window.
+public protocol ThresholdData {
+    /// The observed value in k6's units (trends in ms, rates 0–1, counter rates per second),
+    /// or nil when the data holds no sample of that metric.
+    func observe(metric: ThresholdMetric, selector: ThresholdSelector,
+                 aggregation: ThresholdExpression.Aggregation) -> Double?
+}
+
+/// Aggregations shared by both kinds of data.
+enum ThresholdMath {
+    static func trend(_ h: LogLinearHistogram, _ agg: ThresholdExpression.Aggregation) -> Double? {
+        guard h.count > 0 else { return nil }
+        let us: Double?
+        switch agg {
+        case .avg: us = h.mean
+        case .min: us = Double(h.min)
+        case .max: us = Double(h.max)
+        case .med: us = h.quantile(0.5)
+        case .percentile(let p): us = h.quantile(p / 100)
+        default: us = nil
+        }
+        return us.map { $0 / 1000 }
+    }
+
+    static func ratio(_ trues: UInt64, _ total: UInt64) -> Double? {
+        total == 0 ? nil : Double(trues) / Double(total)
+    }
+}
+
+/// One probe of a scenario as thresholds see it.
+public struct ThresholdProbe: Sendable {
+    public var name: String
+    public var checkNames: [String]
+
+    public init(name: String, checkNames: [String]) {
+        self.name = name
+        self.checkNames = checkNames
+    }
+}
+
+/// A whole `kalm run` so far: every probe's totals.
+public struct RunThresholdData: ThresholdData, Sendable {
+    public var scenario: String
+    public var probes: [ThresholdProbe]
+    public var stats: [ProbeStats]
+    public var elapsedSeconds: Double
+    /// The `vus` gauge's current value, and `vus_max`.
+    public var vus: Double
+    public var vusMax: Double
+
+    public init(scenario: String, probes: [ThresholdProbe], stats: [ProbeStats], elapsedSeconds: Double, vus: Double, vusMax: Double) {
+        self.scenario = scenario
+        self.probes = probes
+        self.stats = stats
+        self.elapsedSeconds = elapsedSeconds
+        self.vus = vus
+        self.vusMax = vusMax
+    }
+
+    private func selected(_ sel: ThresholdSelector) -> [Int] {
+        if let s = sel.scenario, s != scenario { return [] }
+        return probes.indices.filter { sel.probe == nil || probes[$0].name == sel.probe }
+    }
+
+    public func observe(metric: ThresholdMetric, selector sel: ThresholdSelector,
+                        aggregation agg: ThresholdExpression.Aggregation) -> Double? {
+        let idx = selected(sel)
+        switch metric {
+        case .trend(let t):
+            var h: LogLinearHistogram?
+            for i in idx {
+                let part: LogLinearHistogram?
+                if let st = sel.status {
+                    part = stats[i].statusDurations.first { $0.status == st }?.trend
+                } else if t == .duration, let e = sel.expectedResponse {
+                    part = e ? stats[i].trends[Trend.durationExpected.rawValue] : nil
+                } else {
+                    // Phases are not kept apart by expected_response: the all-requests trend is used.
+                    part = stats[i].trends[t.rawValue]
+                }
+                if let part { if h == nil { h = part } else { h!.merge(part) } }
+            }
+            return h.flatMap { ThresholdMath.trend($0, agg) }
+        case .rate(.httpReqFailed):
+            let failed = idx.reduce(UInt64(0)) { $0 + stats[$1].failedRequests }
+            let all = idx.reduce(UInt64(0)) { $0 + stats[$1].requests }
+            return ThresholdMath.ratio(failed, all)
+        case .rate(.availability):
+            let ok = idx.reduce(UInt64(0)) { $0 + stats[$1].iterationsSucceeded }
+            let all = idx.reduce(UInt64(0)) { $0 + stats[$1].iterations }
+            return ThresholdMath.ratio(ok, all)
+        case .rate(.checks):
+            var pass: UInt64 = 0, total: UInt64 = 0
+            for i in idx {
+                for (c, name) in probes[i].checkNames.enumerated() where sel.check == nil || sel.check == name {
+                    pass += stats[i].checkPasses[c]
+                    total += stats[i].checkPasses[c] + stats[i].checkFails[c]
+                }
+            }
+            return ThresholdMath.ratio(pass, total)
+        case .counter(let c):
+            let n: UInt64 = idx.reduce(0) { acc, i in
+                let s = stats[i]
+                switch c {
+                case .httpReqs: return acc + (sel.status.map { s.requestsByCode[$0] } ?? s.requests)
+                case .iterations: return acc + s.iterations
+                case .droppedIterations: return acc + s.droppedIterations
+                case .dataSent: return acc + s.bytesSent
+                case .dataReceived: return acc + s.bytesReceived
+                }
+            }
+            if case .rate = agg { return elapsedSeconds > 0 ? Double(n) / elapsedSeconds : 0 }
+            return Double(n)
+        case .gauge(.vus): return vus
+        case .gauge(.vusMax): return vusMax
+        }
+    }
+}
+
+/// One rolling window of a scenario in the agent.
+public struct WindowThresholdData: ThresholdData, Sendable {
+    public var scenario: String
+    public var probes: [ThresholdProbe]
+    /// The window's merged contents, per probe.
+    public var windows: [WindowSnapshot]
+    public var activeVUs: Double
+    public var maxVUs: Double
+
+    public init(scenario: String, probes: [ThresholdProbe], windows: [WindowSnapshot], activeVUs: Double, maxVUs: Double) {
+        self.scenario = scenario
+        self.probes = probes
+        self.windows = windows
+        self.activeVUs = activeVUs
+        self.maxVUs = maxVUs
+    }
+
+    public func observe(metric: ThresholdMetric, selector sel: ThresholdSelector,
+                        aggregation agg: ThresholdExpression.Aggregation) -> Double? {
+        if let s = sel.scenario, s != scenario { return nil }
+        let idx = probes.indices.filter { sel.probe == nil || probes[$0].name == sel.probe }
+        let data = idx.map { windows[$0].data }
+        switch metric {
+        case .trend(let t):
+            var h: LogLinearHistogram?
+            for d in data {
+                let part: LogLinearHistogram?
+                if let st = sel.status {
+                    part = d.extras.statuses.firstIndex(of: st).map { d.statusDurations[$0] }
+                } else if t == .duration, sel.expectedResponse == true {
+                    part = d.latency
+                } else {
+                    part = d.trend(t)
+                }
+                if let part { if h == nil { h = part } else { h!.merge(part) } }
+            }
+            return h.flatMap { ThresholdMath.trend($0, agg) }
+        case .rate(.httpReqFailed):
+            return ThresholdMath.ratio(data.reduce(0) { $0 + $1.failedRequests }, data.reduce(0) { $0 + $1.requests })
+        case .rate(.availability):
+            return ThresholdMath.ratio(data.reduce(0) { $0 + $1.iterationsSucceeded }, data.reduce(0) { $0 + $1.iterations })
+        case .rate(.checks):
+            var pass: UInt64 = 0, total: UInt64 = 0
+            for (k, i) in idx.enumerated() {
+                for (c, name) in probes[i].checkNames.enumerated() where sel.check == nil || sel.check == name {
+                    pass += data[k].checkPasses[c]
+                    total += data[k].checkPasses[c] + data[k].checkFails[c]
+                }
+            }
+            return ThresholdMath.ratio(pass, total)
+        case .counter(let c):
+            guard data.contains(where: { $0.requests > 0 || $0.droppedIterations > 0 }) else { return nil }
+            let n: UInt64 = data.reduce(0) { acc, d in
+                switch c {
+                case .httpReqs: return acc + (sel.status.flatMap { st in d.extras.statuses.firstIndex(of: st).map { d.statusRequests[$0] } } ?? d.requests)
+                case .iterations: return acc + d.iterations
+                case .droppedIterations: return acc + d.droppedIterations
+                case .dataSent: return acc + d.bytesSent
+                case .dataReceived: return acc + d.bytesReceived
+                }
+            }
+            if case .rate = agg {
+                let secs = idx.map { windows[$0].seconds }.max() ?? 0
+                return secs > 0 ? Double(n) / secs : nil
+            }
+            return Double(n)
+        case .gauge(.vus): return activeVUs
+        case .gauge(.vusMax): return maxVUs
+        }
+    }
+}
+
+/// Which extra data thresholds need recorded: per-status trends, window trends and statuses.
+public enum ThresholdNeeds {
+    public static func statusTrends(_ thresholds: [Threshold]) -> [Int] {
+        Array(Set(thresholds.compactMap { $0.metric == .trend(.duration) ? $0.selector.status : nil })).sorted()
+    }
+
+    public static func windowExtras(_ thresholds: [Threshold]) -> WindowExtras {
+        var trends: Set<Trend> = []
+        var statuses: Set<Int> = []
+        for t in thresholds {
+            if let s = t.selector.status { statuses.insert(s); continue }
+            if case .trend(let tr) = t.metric, !(tr == .duration && t.selector.expectedResponse == true) {
+                trends.insert(tr)
+            }
+        }
+        return WindowExtras(trends: trends.sorted { $0.rawValue < $1.rawValue }, statuses: statuses.sorted())
+    }
+}
