@@ -12,6 +12,9 @@ import NIOPosix
 /// `/slowbody?chunks=&interval_ms=`, `/redirect?n=&to=`, `/flaky?every=`,
 /// `/latency?mean_ms=&sigma=`, `/ramp?from_ms=&to_ms=&over_s=`, `/limited?capacity=&ms=`;
 /// anything else is 404.
+///
+/// Unchecked Sendable: `isShutDown` is guarded by `lock`; everything else is immutable or
+/// an NIO type that is itself thread-safe (many test threads call one server at once).
 public final class FaultServer: @unchecked Sendable {
     /// The address the server listens on, `127.0.0.1` or `::1`.
     public let host: String

@@ -1,6 +1,7 @@
 import Foundation
 import KalmTestSupport
 import Measurements
+import Synchronization
 import Testing
 @testable import Exporter
 
@@ -44,11 +45,10 @@ import Testing
     }
 }
 
-private final class Results: @unchecked Sendable {
+private final class Results: Sendable {
     typealias Response = (body: [UInt8], contentType: String, contentEncoding: String?)
-    private let lock = NSLock()
-    private var items: [Response?]
-    init(count: Int) { items = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Response) { lock.lock(); items[i] = r; lock.unlock() }
-    func get(_ i: Int) -> Response? { lock.lock(); defer { lock.unlock() }; return items[i] }
+    private let items: Mutex<[Response?]>
+    init(count: Int) { items = Mutex(Array(repeating: nil, count: count)) }
+    func set(_ i: Int, _ r: Response) { items.withLock { $0[i] = r } }
+    func get(_ i: Int) -> Response? { items.withLock { $0[i] } }
 }

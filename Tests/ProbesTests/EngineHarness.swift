@@ -22,7 +22,7 @@ enum EngineHarness {
         if !engine.wait(timeout: limit) {
             engine.requestStop(grace: 0)
             engine.wait()
-            throw EngineError(message: "engine did not stop within \(limit)s")
+            throw TestFailure("engine did not stop within \(limit)s")
         }
         return sink.snapshots()
     }

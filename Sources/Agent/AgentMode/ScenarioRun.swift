@@ -4,7 +4,7 @@ import Measurements
 import Probes
 
 /// One scenario running in the agent: its engine and the recorders it writes to.
-final class ScenarioRun: @unchecked Sendable {
+final class ScenarioRun: Sendable {
     let config: ScenarioConfig
     let engine: Engine
     let sink: RecorderSink

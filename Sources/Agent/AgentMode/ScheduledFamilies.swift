@@ -27,11 +27,14 @@ enum ScheduledFamilies {
                 windowStart.add(first.windowStart, labels: sl)
                 windowEnd.add(first.windowEnd, labels: sl)
                 for (i, p) in probes.enumerated() where i < soak.count {
-                    let pl: MetricLabels = [(name: "probe", value: p.name), (name: "scenario", value: s.name)]
-                        + p.labels.map { (name: $0.0, value: $0.1) } + base
+                    let own: MetricLabels = p.labels.map { (name: $0.0, value: $0.1) } + base
+                    let pl: MetricLabels = [(name: "probe", value: p.name), (name: "scenario", value: s.name)] + own
                     for (stat, _) in SoakTracker.stats {
-                        if let d = soak[i].drift[stat] { drift.add(d, labels: pl + [(name: "stat", value: stat)]) }
-                        if let k = soak[i].slope[stat] { slope.add(k, labels: pl + [(name: "stat", value: stat)]) }
+                        // The family's own label follows probe and scenario, as on every probe family.
+                        let sl: MetricLabels = [(name: "probe", value: p.name), (name: "scenario", value: s.name),
+                                                (name: "stat", value: stat)] + own
+                        if let d = soak[i].drift[stat] { drift.add(d, labels: sl) }
+                        if let k = soak[i].slope[stat] { slope.add(k, labels: sl) }
                     }
                     if let e = soak[i].errorRatio { errors.add(e, labels: pl) }
                 }

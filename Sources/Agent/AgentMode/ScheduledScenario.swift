@@ -9,7 +9,7 @@ import Synchronization
 /// A scheduled scenario in the agent: its long-lived recorders (counters and windows carry
 /// on from one window to the next), the window running now if any, and what the last
 /// window found (verdict, soak degradation, breakpoint capacity).
-final class ScheduledScenario: @unchecked Sendable {
+final class ScheduledScenario: Sendable {
     struct LastRun {
         var endedAt: Double
         var passed: Bool
@@ -29,7 +29,7 @@ final class ScheduledScenario: @unchecked Sendable {
     }
 
     /// One firing: its engine and the run's own recorders.
-    final class Window: @unchecked Sendable {
+    final class Window: Sendable {
         let engine: Engine
         let monitor: RunMonitor
         let runSink: RecorderSink

@@ -1,6 +1,7 @@
 import Foundation
 import KalmSupport
 import Logging
+import Synchronization
 
 /// A swift-log handler writing one line per event to stderr in logfmt (default) or JSON,
 /// as Prometheus exporters do: `ts=... level=info msg="..." key=value`.
@@ -99,12 +100,12 @@ extension Logger.Level {
 }
 
 /// Where log lines go: stderr, or a buffer (tests).
-public final class LogSink: @unchecked Sendable {
-    private let lock = NSLock()
-    private var buffer: [String]?
+public final class LogSink: Sendable {
+    /// Lines kept in memory; nil for stderr. The lock also keeps lines whole on stderr.
+    private let buffer: Mutex<[String]?>
 
     private init(buffered: Bool) {
-        buffer = buffered ? [] : nil
+        buffer = Mutex(buffered ? [] : nil)
     }
 
     public static let stderr = LogSink(buffered: false)
@@ -112,19 +113,17 @@ public final class LogSink: @unchecked Sendable {
     public static func memory() -> LogSink { LogSink(buffered: true) }
 
     func write(_ line: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        if buffer != nil {
-            buffer!.append(line)
-        } else {
-            FileHandle.standardError.write(line.data(using: .utf8)!)
+        buffer.withLock { lines in
+            if lines != nil {
+                lines!.append(line)
+            } else {
+                FileHandle.standardError.write(line.data(using: .utf8)!)
+            }
         }
     }
 
     /// The lines written so far (memory sinks only).
     public var lines: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return buffer ?? []
+        buffer.withLock { $0 ?? [] }
     }
 }

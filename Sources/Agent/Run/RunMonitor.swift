@@ -2,6 +2,7 @@ import Exporter
 import Logging
 import Measurements
 import Probes
+import Synchronization
 
 /// A breakpoint run's finding: the successful requests per second per probe at the last
 /// evaluation where every `abort_on` threshold held over the last 10 s.
@@ -14,17 +15,23 @@ struct BreakpointResult {
 
 /// Watches a running scenario once a second: abortOnFail thresholds over the run so far
 /// (after their delay), and breakpoint thresholds over the last 10 s. Used by `kalm run`
-/// and by the agent's scheduled windows.
-final class RunMonitor {
+/// and by the agent's scheduled windows. `tick` is called by one watcher at a time; the
+/// findings are read by others (the summary, the agent's metrics), hence the mutex.
+final class RunMonitor: Sendable {
+    private struct Findings {
+        var abortedBy: ThresholdResult?
+        var breakpoint: BreakpointResult?
+        /// (elapsed seconds, successful requests per probe) of the last few ticks.
+        var successHistory: [(Double, [UInt64])] = []
+    }
+
     let scenario: ScenarioSpec
     let thresholds: RunThresholds
     let breakpoint: [Threshold]?
     /// The run's own recorders, with the 10 s window breakpoint evaluation reads.
     let sink: RecorderSink
     let logger: Logger
-    private(set) var abortedBy: ThresholdResult?
-    private(set) var bp: BreakpointResult?
-    private var successHistory: [(Double, [UInt64])] = []
+    private let findings: Mutex<Findings>
     private let probes: [ThresholdProbe]
     private let vusMax: Int
 
@@ -39,36 +46,48 @@ final class RunMonitor {
         self.logger = logger
         probes = scenario.probes.map { ThresholdProbe(name: $0.name, checkNames: $0.checks.map(\.name)) }
         vusMax = scenario.executor.maxVUs * scenario.probes.count
-        bp = breakpoint.map { _ in BreakpointResult(capacity: Array(repeating: 0, count: scenario.probes.count)) }
+        findings = Mutex(Findings(breakpoint: breakpoint.map { _ in
+            BreakpointResult(capacity: Array(repeating: 0, count: scenario.probes.count))
+        }))
     }
+
+    /// The abortOnFail threshold that stopped the run, if one did.
+    var abortedBy: ThresholdResult? { findings.withLock { $0.abortedBy } }
+    /// A breakpoint run's finding so far; nil when the run is not a breakpoint run.
+    var bp: BreakpointResult? { findings.withLock { $0.breakpoint } }
 
     /// Evaluates; true when the run must stop now (a threshold failed).
     func tick(elapsed: Double, active: Int, stats: [ProbeStats], windows memo: WindowSnapshotMemo) -> Bool {
+        findings.withLock { tick(&$0, elapsed: elapsed, active: active, stats: stats, windows: memo) }
+    }
+
+    private func tick(_ f: inout Findings, elapsed: Double, active: Int, stats: [ProbeStats],
+                      windows memo: WindowSnapshotMemo) -> Bool {
         var stop = false
-        if let bpThresholds = breakpoint, bp?.stoppedBy == nil {
+        if let bpThresholds = breakpoint, f.breakpoint?.stoppedBy == nil {
             // Successful requests per second over the last ~2 s: the rate reached now.
-            successHistory.append((elapsed, stats.map { $0.requests - $0.failedRequests }))
-            if successHistory.count > 3 { successHistory.removeFirst() }
+            f.successHistory.append((elapsed, stats.map { $0.requests - $0.failedRequests }))
+            if f.successHistory.count > 3 { f.successHistory.removeFirst() }
             let recent = sink.recorders.map { memo.snapshots($0)[0] }
             let data = WindowThresholdData(scenario: scenario.name, probes: probes, windows: recent,
                                            activeVUs: Double(active), maxVUs: Double(vusMax))
             if let failing = bpThresholds.lazy.compactMap({ $0.evaluate(data) }).first(where: { !$0.ok }) {
-                bp!.stoppedBy = failing
-                bp!.stoppedAt = elapsed
+                f.breakpoint?.stoppedBy = failing
+                f.breakpoint?.stoppedAt = elapsed
                 logger.info("breakpoint reached: stopping", metadata: [
                     "scenario": .string(scenario.name), "metric": .string(failing.threshold.key),
                     "threshold": .string(failing.threshold.source), "observed": .string(failing.observedText)])
                 stop = true
-            } else if let first = successHistory.first, let last = successHistory.last, last.0 > first.0 {
-                bp!.capacity = zip(first.1, last.1).map { Double($1 - $0) / (last.0 - first.0) }
-                bp!.lastPassingAt = elapsed
+            } else if let first = f.successHistory.first, let last = f.successHistory.last, last.0 > first.0 {
+                f.breakpoint?.capacity = zip(first.1, last.1).map { Double($1 - $0) / (last.0 - first.0) }
+                f.breakpoint?.lastPassingAt = elapsed
             }
         }
-        if abortedBy == nil, !thresholds.abortOnFail.isEmpty {
+        if f.abortedBy == nil, !thresholds.abortOnFail.isEmpty {
             let data = RunThresholdData(scenario: scenario.name, probes: probes, stats: stats, elapsedSeconds: elapsed,
                                         vus: Double(active), vusMax: Double(vusMax))
             if let hit = thresholds.abortTrigger(data, elapsed: elapsed) {
-                abortedBy = hit
+                f.abortedBy = hit
                 logger.warning("threshold failed with abortOnFail: stopping the run", metadata: [
                     "scenario": .string(scenario.name), "metric": .string(hit.threshold.key),
                     "threshold": .string(hit.threshold.source), "observed": .string(hit.observedText)])
@@ -111,7 +130,7 @@ final class RunMonitor {
 }
 
 /// Forwards every result to several sinks (a scheduled window's long-lived recorders and its own).
-final class TeeSink: ResultSink, @unchecked Sendable {
+final class TeeSink: ResultSink {
     let sinks: [ResultSink]
     init(_ sinks: [ResultSink]) { self.sinks = sinks }
     func record(_ r: RequestResult) { for s in sinks { s.record(r) } }

@@ -13,6 +13,9 @@ import Musl
 import Darwin
 #endif
 
+/// Unchecked Sendable: `idle` is guarded by `mutex`, and a `Worker` (not thread-safe) is
+/// used by one scrape at a time: taken out of the pool under the lock, given back after.
+/// ExpositionResponderTests render from several threads at once.
 public final class ExpositionResponder: @unchecked Sendable {
     private final class Worker {
         var writer = ExpositionWriter()

@@ -14,32 +14,29 @@ struct ListenAddress: Equatable, Sendable {
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]"),
                   text[text.index(after: close)...].hasPrefix(":") else {
-                throw ListenError(address: text, reason: Self.example, isSyntaxError: true)
+                throw ListenError(.syntax, address: text, reason: Self.example)
             }
             host = text[text.index(after: text.startIndex)..<close]
             portText = text[text.index(close, offsetBy: 2)...]
             guard host.contains(":") else {
-                throw ListenError(address: text, reason: "brackets are only for IPv6 addresses; \(Self.example)",
-                                  isSyntaxError: true)
+                throw ListenError(.syntax, address: text, reason: "brackets are only for IPv6 addresses; \(Self.example)")
             }
         } else {
             guard let colon = text.lastIndex(of: ":") else {
-                throw ListenError(address: text, reason: "missing port; \(Self.example)", isSyntaxError: true)
+                throw ListenError(.syntax, address: text, reason: "missing port; \(Self.example)")
             }
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
             guard !host.contains(":") else {
-                throw ListenError(address: text, reason: "put an IPv6 address in brackets, e.g. [::1]:9464",
-                                  isSyntaxError: true)
+                throw ListenError(.syntax, address: text, reason: "put an IPv6 address in brackets, e.g. [::1]:9464")
             }
         }
         guard !host.contains(where: { $0 == " " || $0 == "/" }) else {
-            throw ListenError(address: text, reason: Self.example, isSyntaxError: true)
+            throw ListenError(.syntax, address: text, reason: Self.example)
         }
         guard !portText.isEmpty, portText.allSatisfy({ $0.isASCII && $0.isNumber }),
               let port = Int(portText), port <= 65_535 else {
-            throw ListenError(address: text, reason: "port must be a number from 0 to 65535; \(Self.example)",
-                              isSyntaxError: true)
+            throw ListenError(.syntax, address: text, reason: "port must be a number from 0 to 65535; \(Self.example)")
         }
         self.host = String(host)
         self.port = port

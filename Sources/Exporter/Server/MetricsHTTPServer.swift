@@ -105,21 +105,21 @@ public final class MetricsHTTPServer: Sendable {
         if let error = error as? IOError {
             switch error.errnoCode {
             case EADDRINUSE:
-                return ListenError(address: address,
+                return ListenError(.addressInUse, address: address,
                                    reason: "address already in use (another process is listening on port \(port))")
             case EACCES:
-                return ListenError(address: address,
+                return ListenError(.permissionDenied, address: address,
                                    reason: "permission denied (ports below 1024 need privileges; pick a port above 1024)")
             case EADDRNOTAVAIL:
-                return ListenError(address: address, reason: "address not available (no interface on this host has it)")
+                return ListenError(.addressNotAvailable, address: address, reason: "address not available (no interface on this host has it)")
             default:
-                return ListenError(address: address, reason: "\(error)")
+                return ListenError(.other, address: address, reason: "\(error)")
             }
         }
         if error is SocketAddressError {
-            return ListenError(address: address, reason: "cannot resolve the host name")
+            return ListenError(.unresolvableHost, address: address, reason: "cannot resolve the host name")
         }
-        return ListenError(address: address, reason: "\(error)")
+        return ListenError(.other, address: address, reason: "\(error)")
     }
 
     private static func format(_ address: SocketAddress) -> String {

@@ -5,7 +5,7 @@ import Synchronization
 /// Degradation over a soak's steady state (docs/metrics.md, soak): latency quantiles per slot of the
 /// steady-state stage, and from them the drift (last 10 % / first 10 %) and the
 /// least-squares slope. Memory: at most 61 slot histograms per probe, whatever the length.
-public final class SoakTracker: ResultSink, @unchecked Sendable {
+public final class SoakTracker: ResultSink {
     public static let stats: [(name: String, quantile: Double)] = [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)]
 
     struct ProbeSlots {

@@ -8,7 +8,7 @@ import Synchronization
 /// change, the new engine records into the same recorder, so counters keep counting and
 /// windows keep their data. Engine threads contend on the lock only when two finish a
 /// request of the same probe at the same instant; readers take it only to copy.
-public final class ProbeRecorder: @unchecked Sendable {
+public final class ProbeRecorder: Sendable {
     private let state: Mutex<ProbeStats>
     /// Rolling windows; nil for `kalm run` without windows.
     private let windows: Mutex<WindowSet>?
@@ -60,7 +60,7 @@ public final class ProbeRecorder: @unchecked Sendable {
 
 /// Routes an engine's results to the recorders of its scenario's probes. One instance
 /// serves every engine thread (the recorders lock).
-public final class RecorderSink: ResultSink, @unchecked Sendable {
+public final class RecorderSink: ResultSink {
     public let recorders: [ProbeRecorder]
 
     public init(_ recorders: [ProbeRecorder]) {

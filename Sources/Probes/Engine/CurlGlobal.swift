@@ -18,14 +18,32 @@ enum CurlGlobal {
 
 /// libcurl failed to set up a handle (out of memory or an unsupported option).
 public struct EngineError: Error, CustomStringConvertible {
+    /// Which setup step failed.
+    public enum Code: Sendable, Equatable {
+        /// `curl_global_init`.
+        case globalInit
+        /// `curl_multi_init` or `curl_easy_init` (out of memory).
+        case handleInit
+        /// libcurl rejected an option (the message names it).
+        case option
+    }
+
+    /// Which setup step failed.
+    public let code: Code
+    /// What failed, for people.
     public let message: String
-    public init(message: String) { self.message = message }
+    /// Creates the error.
+    public init(_ code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+    /// The message.
     public var description: String { message }
 }
 
 @inline(__always)
 func check(_ code: CURLcode, _ what: @autoclosure () -> String) throws {
     if code != CURLE_OK {
-        throw EngineError(message: "libcurl rejected \(what()): \(String(cString: curl_easy_strerror(code)))")
+        throw EngineError(.option, message: "libcurl rejected \(what()): \(String(cString: curl_easy_strerror(code)))")
     }
 }

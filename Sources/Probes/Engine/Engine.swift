@@ -9,6 +9,12 @@ import Synchronization
 /// engine.start()
 /// engine.wait()
 /// ```
+///
+/// Unchecked Sendable: `threads`, `startedAt` and `onFinish` are written only before the
+/// engine threads start (`init`, `start()`, called once), and starting a thread publishes
+/// them; afterwards every shared member is an atomic, a mutex or a DispatchGroup, and each
+/// `EngineThread` (with its libcurl handles) is used by its own thread alone. Exercised
+/// concurrently by every engine test that runs several threads (ArrivalRateTests, EngineBehaviourTests).
 public final class Engine: @unchecked Sendable {
     public let scenario: ScenarioSpec
     public let threadCount: Int
@@ -26,7 +32,7 @@ public final class Engine: @unchecked Sendable {
     ///   - sinkFactory: makes the result sink of each thread.
     /// - Throws: `EngineError` when libcurl cannot start.
     public init(scenario: ScenarioSpec, threads: Int, sinkFactory: ResultSinkFactory) throws {
-        guard CurlGlobal.ensure() else { throw EngineError(message: "curl_global_init failed") }
+        guard CurlGlobal.ensure() else { throw EngineError(.globalInit, message: "curl_global_init failed") }
         self.scenario = scenario
         let n = max(1, min(256, threads))
         threadCount = n

@@ -3,7 +3,7 @@ import Synchronization
 
 /// State the engine threads share with the rest of the process: the stop request,
 /// the live VU counts, and the multi handles to wake.
-final class EngineControl: @unchecked Sendable {
+final class EngineControl: Sendable {
     let stopRequested = Atomic<Bool>(false)
     /// Monotonic ns deadline for in-flight requests after a stop request.
     let stopGrace = Atomic<UInt64>(0)

@@ -40,7 +40,7 @@ final class EngineThread {
     private var isOpenModel: Bool { !arrivals.isEmpty }
 
     init(index: Int, threadCount: Int, scenario: ScenarioSpec, probes: [CompiledProbe], sink: ResultSink, control: EngineControl) throws {
-        guard let m = curl_multi_init() else { throw EngineError(message: "curl_multi_init failed (out of memory?)") }
+        guard let m = curl_multi_init() else { throw EngineError(.handleInit, message: "curl_multi_init failed (out of memory?)") }
         self.index = index
         self.threadCount = threadCount
         self.scenario = scenario

@@ -41,7 +41,7 @@ final class VirtualUser {
     var responseHeaders: [UInt8] = []
 
     init(probe: CompiledProbe, globalIndex: Int, localIndex: Int32, connectionReuse: Bool) throws {
-        guard let h = curl_easy_init() else { throw EngineError(message: "curl_easy_init failed (out of memory?)") }
+        guard let h = curl_easy_init() else { throw EngineError(.handleInit, message: "curl_easy_init failed (out of memory?)") }
         self.probe = probe
         self.globalIndex = globalIndex
         self.localIndex = localIndex

@@ -2,7 +2,7 @@
 /// (from `ResultSinkFactory`), and calls it only from that thread, so an
 /// implementation needs no lock against other engine threads; it needs one only
 /// against its readers (the exporter on scrape).
-public protocol ResultSink: AnyObject {
+public protocol ResultSink: AnyObject, Sendable {
     /// One request completed (successfully or not).
     func record(_ result: RequestResult)
     /// One iteration ended, think time included (k6 `iteration_duration`).

@@ -1,3 +1,4 @@
+import Exporter
 import Foundation
 import KalmTestSupport
 import Testing
@@ -161,5 +162,32 @@ struct OpsDashboardTests {
             dashboards read metrics no agent exposes: \
             \(missing.map { "\($0) (\(used[$0]!.joined(separator: ", ")))" }.joined(separator: "; "))
             """)
+        for name in fromAgent.sorted() {
+            #expect(MetricCatalogue.descriptor(named: Self.familyName(of: name)) != nil,
+                    "dashboards read \(name), which the metric catalogue does not define")
+        }
+    }
+
+    /// A sample name's family: `_bucket`, `_sum` and `_count` belong to their histogram or summary.
+    static func familyName(of sample: String) -> String {
+        for suffix in ["_bucket", "_sum", "_count"] where sample.hasSuffix(suffix) {
+            let base = String(sample.dropLast(suffix.count))
+            if let d = MetricCatalogue.descriptor(named: base), d.type == .histogram || d.type == .summary { return base }
+        }
+        return sample
+    }
+
+    /// A live agent shaped to expose every family (CatalogueAgent) exposes exactly the
+    /// catalogue's families, each with the catalogue's type and help.
+    @Test func anAgentExposesExactlyTheCatalogue() throws {
+        let catalogue = try CatalogueAgent()
+        let wanted = Set(MetricCatalogue.all.map(\.name))
+        let (m, complete) = try catalogue.agent.scrape(until: 45) { wanted.isSubset(of: Set($0.types.keys)) }
+        #expect(complete, "never exposed: \(wanted.subtracting(m.types.keys).sorted())")
+        #expect(Set(m.types.keys).subtracting(wanted).isEmpty, "not in the catalogue: \(Set(m.types.keys).subtracting(wanted).sorted())")
+        for d in MetricCatalogue.all {
+            if let type = m.types[d.name] { #expect(type == d.type.textName, "\(d.name)") }
+        }
+        #expect(m.helps == Set(m.types.keys), "every family has a HELP line")
     }
 }

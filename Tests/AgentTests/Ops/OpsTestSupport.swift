@@ -174,7 +174,7 @@ enum PromQL {
 /// A running agent that exposes every family kalm has: continuous and scheduled scenarios
 /// (soak windows with a steady state, a breakpoint window with `abort_on`, arrival-rate
 /// executors), thresholds, checks, failures and an HTTPS probe (certificate expiry).
-final class CatalogueAgent: @unchecked Sendable {
+final class CatalogueAgent: Sendable {
     let server: FaultServer
     let dir: URL
     let tlsServer: ChildProcess

@@ -1,5 +1,6 @@
 import Foundation
 import KalmTestSupport
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,8 +9,8 @@ import Glibc
 /// by the test, with `SO_PASSCRED` so each datagram carries its sender's pid (systemd's
 /// `NotifyAccess=main` accepts only the main process's). A background thread records every
 /// datagram with the time it arrived.
-final class NotifySocket: @unchecked Sendable {
-    struct Message {
+final class NotifySocket: Sendable {
+    struct Message: Sendable {
         var text: String
         var at: Date
         /// The sender's pid (SCM_CREDENTIALS), or 0 if none came with it.
@@ -31,10 +32,9 @@ final class NotifySocket: @unchecked Sendable {
     /// What `$NOTIFY_SOCKET` must say: the path, or `@name` for the abstract namespace.
     let environmentValue: String
     private let fd: Int32
-    private let lock = NSLock()
-    private var received: [Message] = []
+    /// Datagrams received so far, and whether the reader should stop.
+    private let state = Mutex((received: [Message](), closing: false))
     private let stopped = DispatchSemaphore(value: 0)
-    private var closing = false
     private let directory: URL?
 
     /// Binds a socket file in a fresh temp directory.
@@ -74,7 +74,7 @@ final class NotifySocket: @unchecked Sendable {
     }
 
     deinit {
-        lock.withLock { closing = true }
+        state.withLock { $0.closing = true }
         _ = stopped.wait(timeout: .now() + 2)
         close(fd)
         if let directory { try? FileManager.default.removeItem(at: directory) }
@@ -85,7 +85,7 @@ final class NotifySocket: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 4096)
         // Room for one SCM_CREDENTIALS control message (cmsghdr + ucred, aligned).
         var control = [UInt8](repeating: 0, count: 64)
-        while !lock.withLock({ closing }) {
+        while !state.withLock({ $0.closing }) {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&p, 1, 50) > 0 else { continue }
             var pid: Int32 = 0
@@ -111,11 +111,11 @@ final class NotifySocket: @unchecked Sendable {
             }
             guard n > 0 else { continue }
             let text = String(decoding: buffer[0..<n], as: UTF8.self)
-            lock.withLock { received.append(Message(text: text, at: Date(), pid: pid)) }
+            state.withLock { $0.received.append(Message(text: text, at: Date(), pid: pid)) }
         }
     }
 
-    var messages: [Message] { lock.withLock { received } }
+    var messages: [Message] { state.withLock { $0.received } }
 
     /// Waits (≤ `timeout` s) for a message, after the first `after` ones, containing `assignment`
     /// (e.g. `READY=1`); returns its index.
