@@ -156,19 +156,7 @@ private enum DemoCurl {
     }
 
     static func run(_ args: [String]) async -> (exitCode: Int32, stdout: String) {
-        await withCheckedContinuation { continuation in
-            Thread {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = ["curl"] + args
-                let out = Pipe()
-                process.standardOutput = out
-                process.standardError = FileHandle.nullDevice
-                try! process.run()
-                let data = out.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-            }.start()
-        }
+        let r = await Curl.runAsync(args)
+        return (r.exitCode, r.stdout)
     }
 }

@@ -58,16 +58,9 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kalm-gzip-\(getpid()).gz")
         defer { try? FileManager.default.removeItem(at: url) }
         try Data(try Gzip.compress(body)).write(to: url)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        p.arguments = ["-dc", url.path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        #expect([UInt8](data) == body)
+        let gunzip = try ChildProcess("/bin/gzip", ["-dc", url.path])
+        #expect(gunzip.waitForExit(timeout: 30) == 0)
+        #expect([UInt8](gunzip.stdoutData) == body)
     }
 
     @Test func corruptAndTruncatedInputThrow() throws {

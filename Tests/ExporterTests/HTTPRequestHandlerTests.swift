@@ -17,11 +17,13 @@ import Testing
         HTTPRoute("/-/reload", methods: [.POST], handler: .deferred(maxBody: 8) { _ in .text("Reloaded\n") }),
     ]
 
-    /// A channel with the handler alone (the HTTP codec is NIO's, tested there).
+    /// A connected channel with the handler alone (the HTTP codec is NIO's, tested there).
     func channel() throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(
             HTTPRequestHandler(router: HTTPRouter(Self.routes), logger: Logger(label: "test")))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+        #expect(channel.isActive)
         return channel
     }
 

@@ -328,17 +328,8 @@ private final class EndpointStub: Sendable {
 
     /// Compresses with the `gzip` CLI, so decoding by curl checks real gzip bytes.
     private static func gzip(_ bytes: [UInt8]) -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["gzip", "-c", "-n"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try! process.run()
-        input.fileHandleForWriting.write(Data(bytes))
-        try! input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return [UInt8](data)
+        let child = try! ChildProcess("/bin/gzip", ["-c", "-n"], stdin: Data(bytes))
+        #expect(child.waitForExit(timeout: 30) == 0)
+        return [UInt8](child.stdoutData)
     }
 }

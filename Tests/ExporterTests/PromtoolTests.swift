@@ -17,17 +17,8 @@ import Testing
             .appendingPathComponent("kalm-promtool-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).prom")
         defer { try? FileManager.default.removeItem(at: url) }
         try Data(input).write(to: url)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: promtool)
-        p.arguments = ["check", "metrics"]
-        p.standardInput = try FileHandle(forReadingFrom: url)
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try runTool(promtool, ["check", "metrics"], stdin: try Data(contentsOf: url))
+        return (r.status, r.stdout + r.stderr)
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: promtool)))

@@ -52,6 +52,8 @@ public final class ChildProcess: Sendable {
     public var isRunning: Bool { process.isRunning }
     /// Its standard output so far.
     public var stdout: String { out.text }
+    /// Its standard output so far, as bytes.
+    public var stdoutData: Data { out.data }
     /// Its standard error so far.
     public var stderr: String { err.text }
     /// Standard output then standard error.

@@ -29,6 +29,9 @@ public final class StreamedOutput: Sendable {
         }
     }
 
+    /// Everything read so far, as bytes.
+    public var data: Data { state.withLock { $0.data } }
+
     /// Everything read so far, as UTF-8.
     public var text: String { state.withLock { String(decoding: $0.data, as: UTF8.self) } }
 

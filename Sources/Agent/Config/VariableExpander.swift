@@ -87,14 +87,7 @@ struct VariableExpander {
             let path = String(reference.dropFirst(5)).trimmingCharacters(in: .whitespaces)
             guard !path.isEmpty else { throw ValueError("${file:} needs a path, e.g. ${file:/run/secrets/api_key}") }
             let full = path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)
-            guard let data = FileManager.default.contents(atPath: full) else {
-                let why = FileManager.default.fileExists(atPath: full) ? "not readable" : "no such file"
-                throw ValueError("cannot read ${file:\(path)} (\(why): \(full))")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw ValueError("${file:\(path)} is not UTF-8 text")
-            }
-            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return try Self.secretFile(full, reference: "${file:\(path)}")
         }
         guard Self.isVariableName(reference) else {
             throw ValueError("\"${\(reference)}\" is not a valid reference; write ${NAME} (letters, digits, _), ${file:PATH} or ${credential:NAME}")
@@ -114,13 +107,18 @@ struct VariableExpander {
             throw ValueError("\(ref) needs $CREDENTIALS_DIRECTORY, which is not set: run kalm under systemd and \(fix); "
                              + "elsewhere, set CREDENTIALS_DIRECTORY (or -e CREDENTIALS_DIRECTORY=...) to a directory holding a file named \(name)")
         }
-        let full = (dir as NSString).appendingPathComponent(name)
+        return try Self.secretFile((dir as NSString).appendingPathComponent(name), reference: ref, fix: fix)
+    }
+
+    /// The text of the file a `${file:}` or `${credential:}` reference names, trimmed of
+    /// surrounding white space (a trailing newline is almost never part of a secret).
+    private static func secretFile(_ full: String, reference ref: String, fix: String? = nil) throws -> String {
         guard let data = FileManager.default.contents(atPath: full) else {
             let why = FileManager.default.fileExists(atPath: full) ? "not readable" : "no such file"
-            throw ValueError("cannot read \(ref) (\(why): \(full)): \(fix)")
+            throw ValueError("cannot read \(ref) (\(why): \(full))" + (fix.map { ": " + $0 } ?? ""))
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ValueError("\(ref) is not UTF-8 text (\(full))")
+            throw ValueError("\(ref) is not UTF-8 text" + (fix == nil ? "" : " (\(full))"))
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -6,16 +6,20 @@ import Synchronization
 /// A swift-log handler writing one line per event to stderr in logfmt (default) or JSON,
 /// as Prometheus exporters do: `ts=... level=info msg="..." key=value`.
 public struct KalmLogHandler: LogHandler {
+    /// The line format: logfmt or JSON.
     public enum Format: String, CaseIterable, Sendable {
         case logfmt, json
     }
 
+    /// The least severe level this handler writes.
     public var logLevel: Logger.Level
+    /// Metadata added to every event; an event's own metadata wins on a key clash.
     public var metadata: Logger.Metadata = [:]
     private let label: String
     private let format: Format
     private let sink: LogSink
 
+    /// A handler for the logger `label` (written as `component` unless it is `kalm`), writing to `sink`.
     public init(label: String, level: Logger.Level, format: Format, sink: LogSink = .stderr) {
         self.label = label
         self.logLevel = level
@@ -23,11 +27,13 @@ public struct KalmLogHandler: LogHandler {
         self.sink = sink
     }
 
+    /// The handler metadata value for `key`.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes `event` as one line: `ts`, `level`, `component`, `msg`, then metadata sorted by key.
     public func log(event: LogEvent) {
         var fields: [(String, String)] = [
             ("ts", Self.timestamp()),
@@ -108,6 +114,7 @@ public final class LogSink: Sendable {
         buffer = Mutex(buffered ? [] : nil)
     }
 
+    /// The sink that writes each line to standard error.
     public static let stderr = LogSink(buffered: false)
     /// A sink that keeps lines in memory, for tests.
     public static func memory() -> LogSink { LogSink(buffered: true) }

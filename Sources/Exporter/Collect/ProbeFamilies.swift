@@ -3,11 +3,16 @@ import Probes
 
 /// Builds the probe families of docs/metrics.md (cumulative, last result, windows) from recorders.
 public struct ProbeFamilies: Sendable {
+    /// The agent's labels (`agent.labels`), appended to every series.
     public var agentLabels: [(String, String)]
+    /// Upper bounds of the request duration histogram buckets, in seconds.
     public var buckets: [Double]
+    /// Upper bounds of the phase and start-lag histogram buckets, in seconds.
     public var phaseBuckets: [Double]
+    /// The quantiles of the window latency summary (0.5 for the median).
     public var quantiles: [Double]
 
+    /// A builder with the given agent labels, histogram buckets and summary quantiles.
     public init(agentLabels: [(String, String)], buckets: [Double], phaseBuckets: [Double], quantiles: [Double]) {
         self.agentLabels = agentLabels
         self.buckets = buckets

@@ -3,6 +3,7 @@
 // that accepts nothing we offer still gets text 0.0.4, uncompressed, as
 // Prometheus client libraries do (a 406 would only lose data).
 
+/// Picks a scrape's exposition format from `Accept` and whether to gzip from `Accept-Encoding`.
 public enum ContentNegotiation {
     /// The format for a scrape with this `Accept` header (nil when absent).
     ///

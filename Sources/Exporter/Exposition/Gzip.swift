@@ -4,9 +4,13 @@
 
 import CZlib
 
+/// A zlib call that failed, or input that could not be inflated.
 public struct GzipError: Error, CustomStringConvertible, Sendable {
+    /// The zlib return code (`Z_BUF_ERROR`, `Z_DATA_ERROR`, ...).
     public let code: Int32
+    /// What failed, e.g. `deflateReset failed` or `truncated input`.
     public let message: String
+    /// `zlib error <code>: <message>`.
     public var description: String { "zlib error \(code): \(message)" }
 }
 
@@ -21,6 +25,7 @@ public final class GzipCompressor {
     private var initialised = false
     private var output: [UInt8] = []
 
+    /// A compressor at zlib `level` (1...9); zlib state is set up on the first compression.
     public init(level: Int32 = 1) {
         self.level = level
         stream = .allocate(capacity: 1)
@@ -75,6 +80,7 @@ public final class GzipCompressor {
     }
 }
 
+/// One-shot gzip compression and decompression.
 public enum Gzip {
     /// One-shot gzip of `input` (allocates a compressor: prefer a kept
     /// `GzipCompressor` on hot paths).

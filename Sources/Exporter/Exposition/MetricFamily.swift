@@ -51,10 +51,14 @@ public struct MetricSample: Sendable {
         case count
     }
 
+    /// Which sample of the series this is.
     public var kind: Kind
+    /// The series' labels, without `le` or `quantile`.
     public var labels: MetricLabels
+    /// The sample's value.
     public var value: Double
 
+    /// A sample of `kind` (by default a plain value) for the series `labels`.
     @inlinable
     public init(_ kind: Kind = .value, labels: MetricLabels, value: Double) {
         self.kind = kind
@@ -79,15 +83,20 @@ public struct MetricSample: Sendable {
 /// with a linear fast path when they are already in order. A family with no
 /// samples is not written at all (a window with no data has no series).
 public struct MetricFamily: Sendable {
+    /// The family's text-format name (`kalm_http_requests_total` for a counter).
     public var name: String
+    /// The `# HELP` text.
     public var help: String
+    /// The `# TYPE` of the family.
     public var type: MetricType
     /// OpenMetrics `# UNIT` (e.g. "seconds"). Written only by the OpenMetrics
     /// writer, and only when the OpenMetrics family name ends in `_<unit>`
     /// (the spec's rule, which Prometheus enforces); ignored otherwise.
     public var unit: String?
+    /// The family's samples, in any order; the writers sort them.
     public var samples: [MetricSample]
 
+    /// A family with the given name, help, type and unit, and `samples` (by default none).
     public init(name: String, help: String, type: MetricType, unit: String? = nil,
                 samples: [MetricSample] = []) {
         self.name = name

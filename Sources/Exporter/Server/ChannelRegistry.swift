@@ -14,6 +14,7 @@ public final class ChannelRegistry: Sendable {
     /// Tracks `channel` until it closes; closes it at once if the registry was closed already.
     public init() {}
 
+    /// Tracks `channel` until it closes; closes it at once if the registry was closed already.
     public func add(_ channel: Channel) {
         let id = ObjectIdentifier(channel)
         let accepted = state.withLock { state -> Bool in

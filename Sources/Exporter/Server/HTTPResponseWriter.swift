@@ -5,6 +5,7 @@ import NIOHTTP1
 /// keep-alive or close as the request and `forceClose` decide. Shared by the metrics
 /// server and the demo API.
 public enum HTTPResponseWriter {
+    /// Writes `body` with `status`, `contentType` and `extra` headers as the response to `head`, then closes the connection unless it is kept alive.
     public static func write(_ context: ChannelHandlerContext, request head: HTTPRequestHead, status: HTTPResponseStatus = .ok,
                              contentType: String, headers extra: [(String, String)] = [], body: ByteBuffer,
                              forceClose: Bool = false) {

@@ -11,25 +11,31 @@ public struct LogLinearHistogram: Sendable {
     public let bits: Int
     /// groups[0]: exact values 0..<2^bits; groups[g ≥ 1]: values in [2^(bits+g-1), 2^(bits+g)).
     @usableFromInline var groups: [[UInt64]]
+    /// Number of values recorded.
     public private(set) var count: UInt64 = 0
     /// Sum of the recorded values (exact).
     public private(set) var sum: Double = 0
+    /// Smallest value recorded (after clamping); `Int64.max` while empty.
     public private(set) var min: Int64 = .max
+    /// Largest value recorded (after clamping); `Int64.min` while empty.
     public private(set) var max: Int64 = .min
 
     /// Values are clamped to this (2^40 µs ≈ 12.7 days).
     public static let maxValue: Int64 = 1 << 40
 
+    /// An empty histogram with `bits` sub-bucket bits (3...12).
     public init(bits: Int = 7) {
         precondition((3...12).contains(bits), "bits must be in 3...12")
         self.bits = bits
         self.groups = Array(repeating: [], count: 40 - bits + 2)
     }
 
+    /// Whether no value has been recorded.
     public var isEmpty: Bool { count == 0 }
 
     /// Records `value` (clamped to 0...maxValue) `times` times.
 
+    /// Allocates the value's bucket group on first use.
     public mutating func record(_ value: Int64, times: UInt64 = 1) {
         let v = value < 0 ? 0 : (value > Self.maxValue ? Self.maxValue : value)
         let (g, i) = Self.locate(v, bits: bits)

@@ -6,6 +6,7 @@ import Synchronization
 /// steady-state stage, and from them the drift (last 10 % / first 10 %) and the
 /// least-squares slope. Memory: at most 61 slot histograms per probe, whatever the length.
 public final class SoakTracker: ResultSink {
+    /// The latency stats tracked, by `stat` label and quantile: p50, p95, p99.
     public static let stats: [(name: String, quantile: Double)] = [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)]
 
     struct ProbeSlots {
@@ -14,6 +15,7 @@ public final class SoakTracker: ResultSink {
         var failed: UInt64 = 0
     }
 
+    /// The steady-state stage measured.
     public let steady: SteadyState
     private let slotNanos: UInt64
     private let slotCount: Int
@@ -23,6 +25,7 @@ public final class SoakTracker: ResultSink {
     /// Forwarded results (the scenario's recorders).
     private let next: ResultSink
 
+    /// A tracker for `probes` probes over `steady` that forwards everything to `next`.
     public init(steady: SteadyState, probes: Int, forwardingTo next: ResultSink) {
         self.steady = steady
         self.next = next
@@ -37,6 +40,7 @@ public final class SoakTracker: ResultSink {
         t0.store(start, ordering: .releasing)
     }
 
+    /// Forwards `r`; if it finished within the steady state, counts it and, unless it failed, adds its duration to its slot.
     public func record(_ r: RequestResult) {
         next.record(r)
         let start = t0.load(ordering: .acquiring)
@@ -51,9 +55,13 @@ public final class SoakTracker: ResultSink {
         }
     }
 
+    /// Forwards to the next sink.
     public func recordIteration(probe: Int, durationMicros: Int64) { next.recordIteration(probe: probe, durationMicros: durationMicros) }
+    /// Forwards to the next sink.
     public func recordDroppedIteration(probe: Int) { next.recordDroppedIteration(probe: probe) }
+    /// Forwards to the next sink.
     public func recordStartLag(probe: Int, micros: Int64) { next.recordStartLag(probe: probe, micros: micros) }
+    /// Forwards to the next sink.
     public func recordCertificateExpiry(probe: Int, unixSeconds: Double) { next.recordCertificateExpiry(probe: probe, unixSeconds: unixSeconds) }
 
     /// Drift, slope and error ratio per probe, over the slots that have ended by `now`.
@@ -73,9 +81,11 @@ public struct SoakReport: Sendable {
     public let drift: [String: Double]
     /// stat → least-squares slope of the per-slot stat, seconds per hour.
     public let slope: [String: Double]
+    /// Failed requests / requests over the steady state (nil without requests).
     public let errorRatio: Double?
     /// Unix seconds of the steady state's start and end.
     public let windowStart: Double
+    /// Unix seconds of the steady state's end.
     public let windowEnd: Double
 
     init(slots: [LogLinearHistogram], slotSeconds: Double, requests: UInt64, failed: UInt64, windowStart: Double, windowEnd: Double) {

@@ -6,11 +6,13 @@ import Probes
 public struct SteadyState: Sendable, Equatable {
     /// Seconds after the executor's start.
     public let start: Double
+    /// Length of the steady-state stage, in seconds.
     public let length: Double
 
     /// Slot length for the per-slot stats: max(1 s, min(1 m, length / 60)).
     public var slotSeconds: Double { max(1, min(60, length / 60)) }
 
+    /// A steady state starting `start` seconds after the executor's start and lasting `length` seconds.
     public init(start: Double, length: Double) {
         self.start = start
         self.length = length

@@ -5,6 +5,7 @@ public struct BucketHistogram: Sendable {
     public let boundsMicros: [Int64]
     /// Non-cumulative counts; index `boundsMicros.count` is the overflow bucket.
     public private(set) var counts: [UInt64]
+    /// Number of observations.
     public private(set) var count: UInt64 = 0
     /// Sum of observations in seconds.
     public private(set) var sumSeconds: Double = 0
@@ -15,6 +16,7 @@ public struct BucketHistogram: Sendable {
         counts = Array(repeating: 0, count: bounds.count + 1)
     }
 
+    /// Counts one observation of `micros` microseconds in the first bucket whose bound is not below it.
     public mutating func record(micros: Int64) {
         var lo = 0, hi = boundsMicros.count
         while lo < hi {
@@ -26,6 +28,7 @@ public struct BucketHistogram: Sendable {
         sumSeconds += Double(micros) / 1e6
     }
 
+    /// Adds the counts and sum of `o`, which must have the same bounds.
     public mutating func merge(_ o: BucketHistogram) {
         for i in 0..<counts.count { counts[i] &+= o.counts[i] }
         count &+= o.count

@@ -13,30 +13,36 @@ public final class ProbeRecorder: Sendable {
     /// Rolling windows; nil for `kalm run` without windows.
     private let windows: Mutex<WindowSet>?
 
+    /// A recorder for a probe with `checkCount` checks, histograms shaped by `layout`, and rolling `windows` (none: no window data).
     public init(checkCount: Int, layout: StatsLayout, windows: [WindowSpec] = []) {
         state = Mutex(ProbeStats(checkCount: checkCount, layout: layout))
         self.windows = windows.isEmpty ? nil : Mutex(WindowSet(windows, checkCount: checkCount, extras: layout.windowExtras))
     }
 
+    /// Adds one request's result to the totals and the windows.
     public func record(_ r: RequestResult) {
         state.withLock { $0.record(r) }
         windows?.withLock { $0.record(r) }
     }
 
+    /// Adds one ended iteration, think time included, lasting `durationMicros` microseconds.
     public func recordIteration(durationMicros: Int64) {
         state.withLock { $0.recordIteration(durationMicros: durationMicros) }
         windows?.withLock { $0.recordIteration(durationMicros: durationMicros, at: MonotonicClock.now()) }
     }
 
+    /// Counts one dropped arrival-rate iteration at `now` (monotonic nanoseconds).
     public func recordDroppedIteration(at now: UInt64) {
         state.withLock { $0.droppedIterations &+= 1 }
         windows?.withLock { $0.recordDropped(at: now) }
     }
 
+    /// Adds one arrival-rate iteration's start lag, in microseconds, to the start-lag histogram.
     public func recordStartLag(micros: Int64) {
         state.withLock { $0.startLagBuckets.record(micros: micros) }
     }
 
+    /// Keeps the certificate expiry last seen, in Unix seconds, replacing any earlier one.
     public func recordCertificateExpiry(unixSeconds: Double) {
         // The chain last seen: a renewed certificate replaces the old expiry (earliest within a chain is taken by the engine).
         state.withLock { $0.certExpiry = unixSeconds }
@@ -61,16 +67,23 @@ public final class ProbeRecorder: Sendable {
 /// Routes an engine's results to the recorders of its scenario's probes. One instance
 /// serves every engine thread (the recorders lock).
 public final class RecorderSink: ResultSink {
+    /// The scenario's probes' recorders, indexed by `RequestResult.probe`.
     public let recorders: [ProbeRecorder]
 
+    /// A sink routing to `recorders`, one per probe in scenario order.
     public init(_ recorders: [ProbeRecorder]) {
         self.recorders = recorders
     }
 
+    /// Records `result` in its probe's recorder.
     public func record(_ result: RequestResult) { recorders[result.probe].record(result) }
+    /// Records an ended iteration in probe `probe`'s recorder.
     public func recordIteration(probe: Int, durationMicros: Int64) { recorders[probe].recordIteration(durationMicros: durationMicros) }
+    /// Records a dropped iteration, now, in probe `probe`'s recorder.
     public func recordDroppedIteration(probe: Int) { recorders[probe].recordDroppedIteration(at: MonotonicClock.now()) }
+    /// Records a start lag in probe `probe`'s recorder.
     public func recordStartLag(probe: Int, micros: Int64) { recorders[probe].recordStartLag(micros: micros) }
+    /// Records a certificate expiry in probe `probe`'s recorder.
     public func recordCertificateExpiry(probe: Int, unixSeconds: Double) { recorders[probe].recordCertificateExpiry(unixSeconds: unixSeconds) }
 
     /// Every probe's totals.

@@ -6,14 +6,23 @@ import Probes
 public struct ProbeStats: Sendable {
     /// Requests by status code; index 0 is "no response" (transport error).
     public var requestsByCode: [UInt64]
+    /// Failed requests by reason, indexed by `FailureReason.rawValue`.
     public var failuresByReason: [UInt64]
+    /// Iterations that succeeded: completed, expected status, every check passed.
     public var iterationsSucceeded: UInt64 = 0
+    /// Iterations that did not succeed.
     public var iterationsFailed: UInt64 = 0
+    /// Iterations that ended, think time included (see `recordIteration`).
     public var iterationsEnded: UInt64 = 0
+    /// Arrival-rate iterations that could not start because no VU was free.
     public var droppedIterations: UInt64 = 0
+    /// Passes per check, in the probe's check order.
     public var checkPasses: [UInt64]
+    /// Failures per check, in the probe's check order.
     public var checkFails: [UInt64]
+    /// Bytes sent, headers included.
     public var bytesSent: UInt64 = 0
+    /// Bytes received, headers included.
     public var bytesReceived: UInt64 = 0
     /// Trends, indexed by `Trend.rawValue`.
     public var trends: [LogLinearHistogram]
@@ -25,13 +34,16 @@ public struct ProbeStats: Sendable {
     public var startLagBuckets: BucketHistogram
     /// The last iteration's outcome and when it ended (monotonic ns); 0 = none yet.
     public var lastSuccess: Bool = false
+    /// Monotonic nanoseconds when the last request finished; 0 = none yet.
     public var lastFinishedAt: UInt64 = 0
+    /// Monotonic nanoseconds when the last successful iteration ended; 0 = none yet.
     public var lastSuccessAt: UInt64 = 0
     /// Earliest certificate expiry seen (Unix seconds), HTTPS probes.
     public var certExpiry: Double?
     /// `http_req_duration` per status, for the statuses thresholds select (`StatsLayout.statusTrends`).
     public var statusDurations: [(status: Int, trend: LogLinearHistogram)]
 
+    /// Empty stats for a probe with `checkCount` checks, shaped by `layout`.
     public init(checkCount: Int, layout: StatsLayout) {
         requestsByCode = Array(repeating: 0, count: 600)
         failuresByReason = Array(repeating: 0, count: FailureReason.allCases.count)
@@ -44,10 +56,14 @@ public struct ProbeStats: Sendable {
         statusDurations = layout.statusTrends.map { ($0, LogLinearHistogram(bits: layout.trendBits)) }
     }
 
+    /// Requests over every status code, 0 (no response) included.
     public var requests: UInt64 { requestsByCode.reduce(0, &+) }
+    /// Failed requests over every reason.
     public var failedRequests: UInt64 { failuresByReason.reduce(0, &+) }
+    /// Iterations recorded: succeeded plus failed.
     public var iterations: UInt64 { iterationsSucceeded &+ iterationsFailed }
 
+    /// Adds one request's result: counts, trends, histograms (phases only when a response arrived) and the last outcome.
     public mutating func record(_ r: RequestResult) {
         requestsByCode[(r.status > 0 && r.status < 600) ? r.status : 0] &+= 1
         if let f = r.failure { failuresByReason[Int(f.rawValue)] &+= 1 }
@@ -84,6 +100,7 @@ public struct ProbeStats: Sendable {
         if r.success { lastSuccessAt = r.finishedAt }
     }
 
+    /// Counts one ended iteration and adds its duration, in microseconds, to the `iteration_duration` trend.
     public mutating func recordIteration(durationMicros: Int64) {
         iterationsEnded &+= 1
         trends[Trend.iterationDuration.rawValue].record(durationMicros)

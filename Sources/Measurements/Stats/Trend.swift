@@ -32,6 +32,7 @@ public enum Trend: Int, CaseIterable, Sendable {
 public enum Phase: Int, CaseIterable, Sendable {
     case dns, connect, tls, send, wait, receive
 
+    /// The `phase` label value.
     public var label: String {
         switch self {
         case .dns: return "dns"

@@ -4,12 +4,17 @@ import KalmSupport
 public struct Threshold: Sendable, Equatable, Hashable {
     /// The key as written, selector included (`http_req_duration{probe:valuations}`): the `metric` label.
     public let key: String
+    /// The metric the key names.
     public let metric: ThresholdMetric
+    /// The key's selector; empty when the key has none.
     public let selector: ThresholdSelector
     /// The expression as written: the `threshold` label.
     public let source: String
+    /// The parsed expression: aggregation, operator and value.
     public let expression: ThresholdExpression
+    /// Long form `abortOnFail`: a failure stops the run.
     public let abortOnFail: Bool
+    /// Long form `delayAbortEval`: seconds to wait before `abortOnFail` is evaluated.
     public let delayAbortEval: Double
 
     /// Parses a metric key (`name` or `name{selector}`) and an expression. Throws `ThresholdError`.
@@ -79,10 +84,14 @@ public struct Threshold: Sendable, Equatable, Hashable {
 
 /// A threshold's verdict over some data.
 public struct ThresholdResult: Sendable {
+    /// The threshold evaluated.
     public let threshold: Threshold
+    /// The observed value, in k6's units (trends in ms).
     public let observed: Double
+    /// Whether the threshold holds for `observed`.
     public let ok: Bool
 
+    /// A verdict of `threshold` on `observed`.
     public init(threshold: Threshold, observed: Double, ok: Bool) {
         self.threshold = threshold
         self.observed = observed

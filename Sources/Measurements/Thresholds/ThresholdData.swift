@@ -29,9 +29,12 @@ enum ThresholdMath {
 
 /// One probe of a scenario as thresholds see it.
 public struct ThresholdProbe: Sendable {
+    /// The probe's `name`, which `{probe:NAME}` selects.
     public var name: String
+    /// The names of the probe's checks, in order, which `{check:NAME}` selects.
     public var checkNames: [String]
 
+    /// A probe named `name` with checks `checkNames`.
     public init(name: String, checkNames: [String]) {
         self.name = name
         self.checkNames = checkNames
@@ -40,14 +43,20 @@ public struct ThresholdProbe: Sendable {
 
 /// A whole `kalm run` so far: every probe's totals.
 public struct RunThresholdData: ThresholdData, Sendable {
+    /// The scenario's name, which `{scenario:NAME}` selects.
     public var scenario: String
+    /// The scenario's probes, in the order of `stats`.
     public var probes: [ThresholdProbe]
+    /// Each probe's totals so far.
     public var stats: [ProbeStats]
+    /// Seconds since the run started: counter rates divide by this.
     public var elapsedSeconds: Double
     /// The `vus` gauge's current value, and `vus_max`.
     public var vus: Double
+    /// The `vus_max` gauge's value.
     public var vusMax: Double
 
+    /// The data of a run of `scenario` after `elapsedSeconds` seconds.
     public init(scenario: String, probes: [ThresholdProbe], stats: [ProbeStats], elapsedSeconds: Double, vus: Double, vusMax: Double) {
         self.scenario = scenario
         self.probes = probes
@@ -62,6 +71,7 @@ public struct RunThresholdData: ThresholdData, Sendable {
         return probes.indices.filter { sel.probe == nil || probes[$0].name == sel.probe }
     }
 
+    /// The observed value over the whole run so far, or nil when no selected probe has a sample.
     public func observe(metric: ThresholdMetric, selector sel: ThresholdSelector,
                         aggregation agg: ThresholdExpression.Aggregation) -> Double? {
         let idx = selected(sel)
@@ -119,13 +129,18 @@ public struct RunThresholdData: ThresholdData, Sendable {
 
 /// One rolling window of a scenario in the agent.
 public struct WindowThresholdData: ThresholdData, Sendable {
+    /// The scenario's name, which `{scenario:NAME}` selects.
     public var scenario: String
+    /// The scenario's probes, in the order of `windows`.
     public var probes: [ThresholdProbe]
     /// The window's merged contents, per probe.
     public var windows: [WindowSnapshot]
+    /// VUs running now: the `vus` gauge.
     public var activeVUs: Double
+    /// The most VUs the executor may use: the `vus_max` gauge.
     public var maxVUs: Double
 
+    /// The data of one rolling window of `scenario`.
     public init(scenario: String, probes: [ThresholdProbe], windows: [WindowSnapshot], activeVUs: Double, maxVUs: Double) {
         self.scenario = scenario
         self.probes = probes
@@ -134,6 +149,7 @@ public struct WindowThresholdData: ThresholdData, Sendable {
         self.maxVUs = maxVUs
     }
 
+    /// The observed value over the window, or nil when the window holds no sample; counter rates divide by the window's length.
     public func observe(metric: ThresholdMetric, selector sel: ThresholdSelector,
                         aggregation agg: ThresholdExpression.Aggregation) -> Double? {
         if let s = sel.scenario, s != scenario { return nil }
@@ -191,10 +207,12 @@ public struct WindowThresholdData: ThresholdData, Sendable {
 
 /// Which extra data thresholds need recorded: per-status trends, window trends and statuses.
 public enum ThresholdNeeds {
+    /// The statuses whose `http_req_duration{status:N}` a threshold reads, ascending.
     public static func statusTrends(_ thresholds: [Threshold]) -> [Int] {
         Array(Set(thresholds.compactMap { $0.metric == .trend(.duration) ? $0.selector.status : nil })).sorted()
     }
 
+    /// The trends and statuses the rolling windows must keep for `thresholds`.
     public static func windowExtras(_ thresholds: [Threshold]) -> WindowExtras {
         var trends: Set<Trend> = []
         var statuses: Set<Int> = []

@@ -2,11 +2,13 @@ import Foundation
 
 /// `AGGREGATION OPERATOR VALUE`, k6's threshold grammar: `p(95)<200`, `rate<0.01`, `count>=10`.
 public struct ThresholdExpression: Sendable, Equatable, Hashable {
+    /// The left-hand side: what is computed from the metric (`avg`, `p(95)`, `rate`, ...).
     public enum Aggregation: Sendable, Equatable, Hashable, CustomStringConvertible {
         case avg, min, max, med
         case percentile(Double)
         case rate, count, value
 
+        /// The aggregation as written in k6: `avg`, `p(95)`, `rate`, ...
         public var description: String {
             switch self {
             case .avg: return "avg"
@@ -21,6 +23,7 @@ public struct ThresholdExpression: Sendable, Equatable, Hashable {
         }
     }
 
+    /// The comparison; `===` and `==` both mean equal.
     public enum Operator: String, Sendable, CaseIterable {
         case lessOrEqual = "<=", greaterOrEqual = ">=", strictEqual = "===", equal = "==", notEqual = "!="
         case less = "<", greater = ">"
@@ -37,8 +40,11 @@ public struct ThresholdExpression: Sendable, Equatable, Hashable {
         }
     }
 
+    /// What is computed from the metric.
     public let aggregation: Aggregation
+    /// How the computed value is compared with `value`.
     public let op: Operator
+    /// The number compared against, in k6's units (trends in ms, rates 0–1).
     public let value: Double
 
     /// Parses `text` for a metric of `metric`'s kind. Throws `ThresholdError`.

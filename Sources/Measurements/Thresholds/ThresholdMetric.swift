@@ -5,12 +5,14 @@ public enum ThresholdMetric: Sendable, Equatable, Hashable {
     case counter(CounterMetric)
     case gauge(GaugeMetric)
 
+    /// Rates: `http_req_failed`, `checks` and kalm's `availability`.
     public enum RateMetric: String, Sendable, CaseIterable {
         case httpReqFailed = "http_req_failed"
         case checks
         case availability
     }
 
+    /// Counters: `http_reqs`, `iterations`, `dropped_iterations`, `data_sent`, `data_received`.
     public enum CounterMetric: String, Sendable, CaseIterable {
         case httpReqs = "http_reqs"
         case iterations
@@ -19,6 +21,7 @@ public enum ThresholdMetric: Sendable, Equatable, Hashable {
         case dataReceived = "data_received"
     }
 
+    /// Gauges: `vus` and `vus_max`.
     public enum GaugeMetric: String, Sendable, CaseIterable {
         case vus
         case vusMax = "vus_max"
@@ -37,6 +40,7 @@ public enum ThresholdMetric: Sendable, Equatable, Hashable {
             + GaugeMetric.allCases.map(\.rawValue)).sorted()
     }
 
+    /// The metric named `name` (a k6 name); nil when there is none.
     public init?(name: String) {
         if let t = Self.trends[name] { self = .trend(t); return }
         if let r = RateMetric(rawValue: name) { self = .rate(r); return }
@@ -45,6 +49,7 @@ public enum ThresholdMetric: Sendable, Equatable, Hashable {
         return nil
     }
 
+    /// The metric's k6 name, e.g. `http_req_duration`.
     public var name: String {
         switch self {
         case .trend(let t): return Self.trends.first { $0.value == t }!.key

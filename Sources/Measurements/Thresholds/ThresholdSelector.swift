@@ -1,12 +1,18 @@
 /// A sub-metric selector: `{probe:valuations}`, `{scenario:smoke}`, `{status:200}`,
 /// `{check:has id}`, `{expected_response:true}`; several may be combined with commas.
 public struct ThresholdSelector: Sendable, Equatable, Hashable {
+    /// `{probe:NAME}`: only the probe with this name; nil selects every probe.
     public var probe: String?
+    /// `{scenario:NAME}`: only this scenario; nil selects any.
     public var scenario: String?
+    /// `{status:N}`: only responses with this HTTP status (http_req_duration and http_reqs).
     public var status: Int?
+    /// `{check:NAME}`: only the check with this name (checks).
     public var check: String?
+    /// `{expected_response:true}`: only responses with an expected status (http_req_duration); never false.
     public var expectedResponse: Bool?
 
+    /// A selector with the given keys; with none, it selects everything.
     public init(probe: String? = nil, scenario: String? = nil, status: Int? = nil, check: String? = nil, expectedResponse: Bool? = nil) {
         self.probe = probe
         self.scenario = scenario
@@ -15,6 +21,7 @@ public struct ThresholdSelector: Sendable, Equatable, Hashable {
         self.expectedResponse = expectedResponse
     }
 
+    /// Whether no key is set, so everything is selected.
     public var isEmpty: Bool { probe == nil && scenario == nil && status == nil && check == nil && expectedResponse == nil }
 
     /// Parses the text between the braces. Throws `ThresholdError` naming the problem.
@@ -60,7 +67,10 @@ public struct ThresholdSelector: Sendable, Equatable, Hashable {
 
 /// A malformed threshold: the message says what and how to fix it.
 public struct ThresholdError: Error, CustomStringConvertible, Equatable {
+    /// What is wrong and how to fix it.
     public let message: String
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }

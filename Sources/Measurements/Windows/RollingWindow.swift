@@ -6,6 +6,7 @@ import Probes
 /// The window covers the current (partial) slot and the previous `slots − 1` ones:
 /// between 11/12 and 12/12 of its length.
 public struct RollingWindow: Sendable {
+    /// The window's name and length.
     public let spec: WindowSpec
     let slotNanos: UInt64
     var slots: [WindowSlot]
@@ -14,6 +15,7 @@ public struct RollingWindow: Sendable {
     /// When the window started collecting (monotonic ns), to divide counts while it fills.
     let createdAt: UInt64
 
+    /// An empty window of `spec` for a probe with `checkCount` checks, collecting from `now` (monotonic nanoseconds).
     public init(_ spec: WindowSpec, checkCount: Int, extras: WindowExtras = WindowExtras(), now: UInt64 = MonotonicClock.now()) {
         self.spec = spec
         let n = WindowSpec.slotsPerWindow

@@ -2,8 +2,10 @@ import Probes
 
 /// The rolling windows of one probe in one scenario (`agent.windows`).
 public struct WindowSet: Sendable {
+    /// One window per spec, in `agent.windows` order.
     public private(set) var windows: [RollingWindow]
 
+    /// Empty windows for `specs`, for a probe with `checkCount` checks, collecting from `now` (monotonic nanoseconds).
     public init(_ specs: [WindowSpec], checkCount: Int, extras: WindowExtras = WindowExtras(), now: UInt64 = MonotonicClock.now()) {
         windows = specs.map { RollingWindow($0, checkCount: checkCount, extras: extras, now: now) }
     }
@@ -50,7 +52,9 @@ public struct WindowSet: Sendable {
 
 /// One window's merged contents at a moment.
 public struct WindowSnapshot: Sendable {
+    /// The window's name and length.
     public let spec: WindowSpec
+    /// The window's slots merged into one.
     public let data: WindowSlot
     /// Seconds the data covers (≤ the window's length).
     public let seconds: Double

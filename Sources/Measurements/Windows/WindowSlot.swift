@@ -6,24 +6,36 @@ import Probes
 public struct WindowSlot: Sendable {
     /// `http_req_duration` of expected responses, µs, ≤ 0.78 % quantile error.
     public var latency: LogLinearHistogram
+    /// Requests finished in the slot.
     public var requests: UInt64 = 0
+    /// Requests that failed, for any reason.
     public var failedRequests: UInt64 = 0
     /// Failed requests by `FailureReason.rawValue`.
     public var failuresByReason: [UInt64] = Array(repeating: 0, count: FailureReason.allCases.count)
+    /// Iterations that succeeded: completed, expected status, every check passed.
     public var iterationsSucceeded: UInt64 = 0
+    /// Iterations that did not succeed.
     public var iterationsFailed: UInt64 = 0
+    /// Passes per check, in the probe's check order.
     public var checkPasses: [UInt64]
+    /// Failures per check, in the probe's check order.
     public var checkFails: [UInt64]
+    /// Bytes sent, headers included.
     public var bytesSent: UInt64 = 0
+    /// Bytes received, headers included.
     public var bytesReceived: UInt64 = 0
+    /// Arrival-rate iterations that could not start because no VU was free.
     public var droppedIterations: UInt64 = 0
     /// Extra trends thresholds read, in `extras.trends` order.
     public var trends: [LogLinearHistogram]
     /// Requests and `http_req_duration` per status, in `extras.statuses` order.
     public var statusRequests: [UInt64]
+    /// `http_req_duration` per status, in microseconds, in `extras.statuses` order.
     public var statusDurations: [LogLinearHistogram]
+    /// The extra trends and statuses this slot keeps.
     public let extras: WindowExtras
 
+    /// An empty slot for a probe with `checkCount` checks, keeping `extras`.
     public init(checkCount: Int, extras: WindowExtras = WindowExtras()) {
         latency = LogLinearHistogram(bits: 7)
         checkPasses = Array(repeating: 0, count: checkCount)
@@ -107,15 +119,19 @@ public struct WindowSlot: Sendable {
         }
     }
 
+    /// Iterations recorded: succeeded plus failed.
     public var iterations: UInt64 { iterationsSucceeded &+ iterationsFailed }
 }
 
 /// What windows keep beyond answered latency and counters: derived from the thresholds
 /// that read windows, so memory follows the config.
 public struct WindowExtras: Sendable, Equatable {
+    /// Trends kept beyond answered latency; `WindowSlot.trends` follows this order.
     public var trends: [Trend]
+    /// Statuses whose requests and `http_req_duration` are kept; `WindowSlot.statusRequests` follows this order.
     public var statuses: [Int]
 
+    /// Extras keeping `trends` and `statuses`; by default nothing extra.
     public init(trends: [Trend] = [], statuses: [Int] = []) {
         self.trends = trends
         self.statuses = statuses

@@ -2,9 +2,11 @@
 /// status page) reads them for the window families and again for thresholds, and merging
 /// a window's slots is the costly part of rendering. Not thread-safe: one per rendering.
 public final class WindowSnapshotMemo {
+    /// The instant every snapshot is taken at, in monotonic nanoseconds.
     public let now: UInt64
     private var cache: [ObjectIdentifier: [WindowSnapshot]] = [:]
 
+    /// An empty memo for the instant `now` (monotonic nanoseconds).
     public init(now: UInt64) {
         self.now = now
     }

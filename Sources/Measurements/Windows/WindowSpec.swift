@@ -2,8 +2,10 @@
 public struct WindowSpec: Sendable, Equatable {
     /// The `window` label, e.g. "5m".
     public var name: String
+    /// The window's length, in seconds.
     public var seconds: Double
 
+    /// A window labelled `name`, `seconds` long.
     public init(name: String, seconds: Double) {
         self.name = name
         self.seconds = seconds

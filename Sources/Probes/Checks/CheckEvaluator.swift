@@ -4,14 +4,18 @@ import Foundation
 public enum CheckEvaluator {
     /// What a check sees of a response.
     public struct Response {
+        /// HTTP status of the last response, or 0 when none arrived.
         public var status: Int
         /// False when no complete response arrived (transport error): every check fails.
         public var completed: Bool
+        /// Request duration (send + wait + receive), in microseconds.
         public var durationMicros: Int64
+        /// The response body.
         public var body: [UInt8]
         /// Raw header block of the last response (`Name: value\r\n` lines).
         public var rawHeaders: [UInt8]
 
+        /// A response as checks see it; body and headers default to empty.
         public init(status: Int, completed: Bool, durationMicros: Int64, body: [UInt8] = [], rawHeaders: [UInt8] = []) {
             self.status = status
             self.completed = completed

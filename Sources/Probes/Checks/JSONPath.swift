@@ -2,17 +2,22 @@ import Foundation
 
 /// The JSONPath subset checks use: `$`, `.name`, `['any name']`, `["any name"]`, `[0]`.
 public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
+    /// One step of a path: an object key or an array index.
     public enum Component: Sendable, Equatable {
         case key(String)
         case index(Int)
     }
 
+    /// The path as written.
     public let source: String
+    /// The steps after `$`, in order.
     public let components: [Component]
 
     /// Why a path failed to parse, with the character offset.
     public struct ParseError: Error, CustomStringConvertible {
+        /// What is wrong, where, and the supported forms.
         public let message: String
+        /// The message.
         public var description: String { message }
     }
 
@@ -71,6 +76,7 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
         self.components = comps
     }
 
+    /// The path as written.
     public var description: String { source }
 
     /// The value at this path in a document from `JSONSerialization`, or nil when absent.

@@ -14,6 +14,7 @@ public struct ArrivalSchedule: Sendable {
     }
 
     let segments: [Segment]
+    /// Length of the schedule, in seconds.
     public let totalDuration: Double
     /// Iterations the whole schedule starts (fractional part dropped).
     public let totalIterations: Int

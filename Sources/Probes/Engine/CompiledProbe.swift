@@ -91,6 +91,8 @@ struct URLParts {
 
 /// kalm's version, set at build time by `scripts/version` where available.
 public enum KalmVersion {
+    /// The version string, e.g. `0.1.0`.
     public static let version = "0.1.0"
+    /// The `User-Agent` sent when a probe sets none: `kalm/<version>`.
     public static var userAgent: String { "kalm/\(version)" }
 }

@@ -16,7 +16,9 @@ import Synchronization
 /// `EngineThread` (with its libcurl handles) is used by its own thread alone. Exercised
 /// concurrently by every engine test that runs several threads (ArrivalRateTests, EngineBehaviourTests).
 public final class Engine: @unchecked Sendable {
+    /// The scenario this engine runs.
     public let scenario: ScenarioSpec
+    /// Engine threads, after clamping to 1...256.
     public let threadCount: Int
     private let control: EngineControl
     private var threads: [EngineThread]
@@ -97,6 +99,7 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
+    /// Whether every engine thread has ended.
     public var isFinished: Bool { finishedCount.load(ordering: .acquiring) == threadCount }
 
     /// VUs running now, per probe (index as in `scenario.probes`).

@@ -2,8 +2,11 @@
 /// semantics: in a ramping stage the count moves one VU at a time at evenly spaced
 /// instants (`from + ⌊|to−from|·elapsed/duration⌋`, toward `to`).
 public struct VUSchedule: Sendable {
+    /// VUs at the start, before the first stage.
     public let startVUs: Int
+    /// The stages in order; a constant executor has one stage at its VU count.
     public let stages: [Stage]
+    /// Length of the schedule, in seconds.
     public let totalDuration: Double
 
     /// - Returns: nil for open-model (arrival-rate) executors.

@@ -9,26 +9,36 @@ public struct RequestResult: Sendable {
     public var status: Int
     /// Nil when the request succeeded (completed with an expected status).
     public var failure: FailureReason?
+    /// DNS lookup time, in microseconds.
     public var dns: Int64
+    /// TCP connect time after the DNS lookup, in microseconds.
     public var connect: Int64
+    /// TLS handshake time, in microseconds (0 without a handshake).
     public var tls: Int64
     /// k6 `http_req_blocked`: time before the request could be sent (pretransfer).
     public var blocked: Int64
+    /// Time spent sending the request body, in microseconds (0 without a body).
     public var send: Int64
+    /// Time from the request sent to the first response byte, in microseconds.
     public var wait: Int64
+    /// Time from the first response byte to completion, in microseconds.
     public var receive: Int64
     /// send + wait + receive (k6 `http_req_duration`).
     public var duration: Int64
+    /// Bytes sent: request headers plus body.
     public var bytesSent: Int64
+    /// Bytes received: response headers plus body.
     public var bytesReceived: Int64
     /// Bit i set: check i passed. Only the low `checkCount` bits mean anything.
     public var checksPassed: UInt64
+    /// Number of the probe's checks: the meaningful bits of `checksPassed`.
     public var checkCount: Int
     /// Completed, expected status, and every check passed.
     public var success: Bool
     /// Monotonic nanoseconds (see `MonotonicClock`) when the request completed.
     public var finishedAt: UInt64
 
+    /// An empty result for probe index `probe`: no status, no failure, all times 0, not successful.
     public init(probe: Int) {
         self.probe = probe
         status = 0

@@ -16,8 +16,11 @@ public protocol ResultSink: AnyObject, Sendable {
 }
 
 extension ResultSink {
+    /// Ignores dropped iterations.
     public func recordDroppedIteration(probe: Int) {}
+    /// Ignores start lag.
     public func recordStartLag(probe: Int, micros: Int64) {}
+    /// Ignores certificate expiry.
     public func recordCertificateExpiry(probe: Int, unixSeconds: Double) {}
 }
 

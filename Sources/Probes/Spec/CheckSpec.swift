@@ -4,8 +4,10 @@ import Foundation
 public struct CheckSpec: Sendable, Equatable {
     /// Shown in the summary and used as the `check` label.
     public var name: String
+    /// What the check looks at and requires.
     public var kind: CheckKind
 
+    /// A check of `kind`, named `name` or, without one, `kind.defaultName`.
     public init(name: String? = nil, kind: CheckKind) {
         self.kind = kind
         self.name = name ?? kind.defaultName
@@ -61,7 +63,9 @@ public enum JSONPathPredicate: Sendable, Equatable {
 
 /// A compiled regular expression with its source text.
 public struct Pattern: Sendable, Equatable {
+    /// The regular expression as written.
     public let source: String
+    /// The compiled expression.
     public let regex: NSRegularExpression
 
     /// - Throws: when `source` is not a valid regular expression.
@@ -71,10 +75,12 @@ public struct Pattern: Sendable, Equatable {
         self.regex = try NSRegularExpression(pattern: source, options: [])
     }
 
+    /// Whether the expression matches anywhere in `text`.
     public func matches(_ text: String) -> Bool {
         regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
     }
 
+    /// Patterns are equal when their sources are.
     public static func == (a: Pattern, b: Pattern) -> Bool { a.source == b.source }
 }
 

@@ -4,12 +4,14 @@ public struct ProbeSpec: Sendable, Equatable {
     public var name: String
     /// Extra labels for this probe's series, sorted by name.
     public var labels: [(String, String)]
+    /// The HTTP request each iteration sends.
     public var request: RequestSpec
     /// Outside it the request failed with reason `status`.
     public var expectedStatus: StatusMatcher
     /// All must pass for the iteration to succeed. At most 64.
     public var checks: [CheckSpec]
 
+    /// A probe; `labels` are sorted by name, and the expected status defaults to k6's.
     public init(
         name: String, labels: [(String, String)] = [], request: RequestSpec,
         expectedStatus: StatusMatcher = .k6Default, checks: [CheckSpec] = []
@@ -27,6 +29,7 @@ public struct ProbeSpec: Sendable, Equatable {
     /// The most checks a probe may have: outcomes travel as a 64-bit mask.
     public static let maxChecks = 64
 
+    /// Equal when every field is, labels compared in order.
     public static func == (a: ProbeSpec, b: ProbeSpec) -> Bool {
         a.name == b.name && a.labels.elementsEqual(b.labels, by: { $0 == $1 }) && a.request == b.request
             && a.expectedStatus == b.expectedStatus && a.checks == b.checks

@@ -34,26 +34,16 @@ final class AgentThresholdTests {
         return nil
     }
 
+    /// One scrape's text ("" when the agent did not answer).
     static func scrape(_ url: String) -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = ["-s", "--max-time", "2", url]
-        let out = Pipe()
-        p.standardOutput = out
-        try? p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        Curl.request(url, timeout: 2).text
     }
 
-    /// Polls until `condition` holds for the scraped text, at most `timeout` seconds.
+    /// Scrapes until `condition` holds for the text, at most `timeout` seconds.
     static func waitFor(_ url: String, timeout: Double, _ condition: (String) -> Bool) -> (ok: Bool, seconds: Double) {
         let start = Date()
-        while Date().timeIntervalSince(start) < timeout {
-            if condition(scrape(url)) { return (true, Date().timeIntervalSince(start)) }
-            Thread.sleep(forTimeInterval: 0.25)
-        }
-        return (false, timeout)
+        let ok = poll(timeout: timeout, interval: 0.25) { condition(scrape(url)) }
+        return (ok, ok ? Date().timeIntervalSince(start) : timeout)
     }
 
     @Test func passingFlipsToZeroWhenTheEndpointFailsAndBackAfterTheWindow() throws {

@@ -225,13 +225,7 @@ final class RunMetricsTests {
               s: {vus: 2, duration: 4s}
             """)
         let port = try freeLoopbackPort()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: KalmProcess.binary)
-        p.arguments = ["run", "-c", cfg, "--web.listen-address", "127.0.0.1:\(port)"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        let p = try ChildProcess(KalmProcess.binary, ["run", "-c", cfg, "--web.listen-address", "127.0.0.1:\(port)"])
         let url = "http://127.0.0.1:\(port)/metrics"
         let seen = AgentThresholdTests.waitFor(url, timeout: 4) {
             (AgentThresholdTests.sample($0, ["kalm_http_requests_total{", "scenario=\"s\"", "code=\"200\""]) ?? 0) > 10
@@ -240,8 +234,7 @@ final class RunMetricsTests {
         let text = AgentThresholdTests.scrape(url)
         #expect(AgentThresholdTests.sample(text, ["kalm_scenario_active{", "scenario=\"s\""]) == 1)
         #expect(AgentThresholdTests.sample(text, ["kalm_vus{", "probe=\"api\""]) == 2)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        #expect(p.waitForExit(timeout: 30) == 0, "\(p.output)")
         let busy = try KalmProcess.run(["run", "-c", cfg, "--web.listen-address", "not-an-address"])
         #expect(busy.status == 104)
     }
