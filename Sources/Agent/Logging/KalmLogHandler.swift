@@ -33,7 +33,7 @@ public struct KalmLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    /// Writes `event` as one line: `ts`, `level`, `component`, `msg`, then metadata sorted by key.
+    /// Writes `event` as one line: `ts`, `level`, `component` (not for `kalm`), `msg`, then metadata sorted by key.
     public func log(event: LogEvent) {
         var fields: [(String, String)] = [
             ("ts", Self.timestamp()),

@@ -4,7 +4,7 @@ public struct ExpositionWriter {
     private var text = TextFormatWriter()
     private var openMetrics = OpenMetricsWriter()
 
-    /// A writer for both formats, with empty buffers.
+    /// A writer for both formats.
     public init() {}
 
     /// Appends `families` in `format` to `buffer`.

@@ -20,7 +20,9 @@ public protocol ExpositionSpelling {
 /// as `ExpositionNumbers` describes (`le="0.005"`, `le="+Inf"`,
 /// `quantile="0.99"`).
 public enum TextFormatSpelling: ExpositionSpelling {
+    /// `text/plain; version=0.0.4; charset=utf-8`.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+    /// Not OpenMetrics.
     public static let isOpenMetrics = false
 }
 
@@ -34,7 +36,9 @@ public enum TextFormatSpelling: ExpositionSpelling {
 /// `"`; `le`/`quantile` values are canonical numbers (`le="1.0"`); the
 /// exposition ends with `# EOF`.
 public enum OpenMetricsSpelling: ExpositionSpelling {
+    /// `application/openmetrics-text; version=1.0.0; charset=utf-8`.
     public static let contentType = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    /// OpenMetrics.
     public static let isOpenMetrics = true
 }
 

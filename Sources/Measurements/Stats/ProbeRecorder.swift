@@ -79,7 +79,7 @@ public final class RecorderSink: ResultSink {
     public func record(_ result: RequestResult) { recorders[result.probe].record(result) }
     /// Records an ended iteration in probe `probe`'s recorder.
     public func recordIteration(probe: Int, durationMicros: Int64) { recorders[probe].recordIteration(durationMicros: durationMicros) }
-    /// Records a dropped iteration, now, in probe `probe`'s recorder.
+    /// Records a dropped iteration, stamped now, in probe `probe`'s recorder.
     public func recordDroppedIteration(probe: Int) { recorders[probe].recordDroppedIteration(at: MonotonicClock.now()) }
     /// Records a start lag in probe `probe`'s recorder.
     public func recordStartLag(probe: Int, micros: Int64) { recorders[probe].recordStartLag(micros: micros) }

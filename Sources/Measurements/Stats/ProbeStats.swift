@@ -36,7 +36,7 @@ public struct ProbeStats: Sendable {
     public var lastSuccess: Bool = false
     /// Monotonic nanoseconds when the last request finished; 0 = none yet.
     public var lastFinishedAt: UInt64 = 0
-    /// Monotonic nanoseconds when the last successful iteration ended; 0 = none yet.
+    /// Monotonic nanoseconds when the last successful request finished; 0 = none yet.
     public var lastSuccessAt: UInt64 = 0
     /// Earliest certificate expiry seen (Unix seconds), HTTPS probes.
     public var certExpiry: Double?

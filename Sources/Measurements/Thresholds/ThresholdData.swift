@@ -71,7 +71,7 @@ public struct RunThresholdData: ThresholdData, Sendable {
         return probes.indices.filter { sel.probe == nil || probes[$0].name == sel.probe }
     }
 
-    /// The observed value over the whole run so far, or nil when no selected probe has a sample.
+    /// The observed value over the whole run so far; nil when the selected probes have no sample of a trend or rate.
     public func observe(metric: ThresholdMetric, selector sel: ThresholdSelector,
                         aggregation agg: ThresholdExpression.Aggregation) -> Double? {
         let idx = selected(sel)
@@ -149,7 +149,7 @@ public struct WindowThresholdData: ThresholdData, Sendable {
         self.maxVUs = maxVUs
     }
 
-    /// The observed value over the window, or nil when the window holds no sample; counter rates divide by the window's length.
+    /// The observed value over the window, or nil when the window holds no sample; counter rates divide by the seconds the window covers.
     public func observe(metric: ThresholdMetric, selector sel: ThresholdSelector,
                         aggregation agg: ThresholdExpression.Aggregation) -> Double? {
         if let s = sel.scenario, s != scenario { return nil }

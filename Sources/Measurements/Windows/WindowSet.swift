@@ -2,7 +2,7 @@ import Probes
 
 /// The rolling windows of one probe in one scenario (`agent.windows`).
 public struct WindowSet: Sendable {
-    /// One window per spec, in `agent.windows` order.
+    /// One window per spec, in the order of the specs.
     public private(set) var windows: [RollingWindow]
 
     /// Empty windows for `specs`, for a probe with `checkCount` checks, collecting from `now` (monotonic nanoseconds).

@@ -1,7 +1,7 @@
 /// The outcome of one request (one iteration's request). A plain value: recording it never allocates.
 ///
 /// Phase times are microseconds, derived from libcurl's `CURLINFO_*_TIME_T` as docs/metrics.md ("Phases")
-/// "Phases from libcurl" defines them, each clamped at 0.
+/// defines them, each clamped at 0.
 public struct RequestResult: Sendable {
     /// Index of the probe in the running scenario's `probes`.
     public var probe: Int

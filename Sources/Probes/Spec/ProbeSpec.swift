@@ -11,7 +11,7 @@ public struct ProbeSpec: Sendable, Equatable {
     /// All must pass for the iteration to succeed. At most 64.
     public var checks: [CheckSpec]
 
-    /// A probe; `labels` are sorted by name, and the expected status defaults to k6's.
+    /// A probe; `labels` are sorted by name, and the expected status defaults to k6's 200–399.
     public init(
         name: String, labels: [(String, String)] = [], request: RequestSpec,
         expectedStatus: StatusMatcher = .k6Default, checks: [CheckSpec] = []

@@ -14,10 +14,14 @@ public struct RequestSpec: Sendable, Equatable {
     public var bodySizeLimit: Int
     /// Follow up to 10 redirects.
     public var followRedirects: Bool
+    /// `http_version`: which HTTP version to ask for.
     public var httpVersion: HTTPVersionPreference
+    /// `ip_protocol`: which address family to resolve and connect over.
     public var ipProtocol: IPProtocol
+    /// `tls`: certificate verification, client certificate and server name.
     public var tls: TLSOptions
 
+    /// A request; by default a GET without body, 10 s timeout, 10 MiB body limit, redirects followed, any IP family and verified TLS.
     public init(
         method: String = "GET",
         url: String,
@@ -45,8 +49,11 @@ public struct RequestSpec: Sendable, Equatable {
 
 /// A request header. Values may hold secrets: never log them.
 public struct HTTPHeader: Sendable, Equatable {
+    /// The header name as written.
     public var name: String
+    /// The header value, after `${...}` expansion.
     public var value: String
+    /// A header `name: value`.
     public init(name: String, value: String) {
         self.name = name
         self.value = value
@@ -68,13 +75,18 @@ public enum IPProtocol: String, Sendable, Equatable, CaseIterable {
 
 /// `tls` in the config.
 public struct TLSOptions: Sendable, Equatable {
+    /// `insecure_skip_verify`: do not verify the server's certificate chain or host name.
     public var insecureSkipVerify: Bool
+    /// `ca_file`: PEM file of the CA certificates to verify the server with; nil: the system's trust store.
     public var caFile: String?
+    /// `cert_file`: client certificate (PEM) for mutual TLS.
     public var certFile: String?
+    /// `key_file`: the client certificate's private key (PEM).
     public var keyFile: String?
     /// Name to send in SNI and verify the certificate against, instead of the URL's host.
     public var serverName: String?
 
+    /// TLS options; by default verification on, the system's trust store and no client certificate.
     public init(
         insecureSkipVerify: Bool = false, caFile: String? = nil, certFile: String? = nil,
         keyFile: String? = nil, serverName: String? = nil

@@ -2,14 +2,18 @@
 public struct ScenarioSpec: Sendable, Equatable {
     /// The `scenario` label.
     public var name: String
+    /// The probes each VU runs.
     public var probes: [ProbeSpec]
+    /// How iterations are scheduled.
     public var executor: ExecutorSpec
+    /// Sleep after each iteration.
     public var thinkTime: ThinkTime
     /// false: a fresh connection (DNS, connect, TLS) every iteration, as blackbox_exporter.
     public var connectionReuse: Bool
     /// How long in-flight iterations may run on after the executor's end before they are cut off (k6 `gracefulStop`).
     public var gracefulStop: Double
 
+    /// A scenario; by default no think time, connection reuse on and a 30 s graceful stop.
     public init(
         name: String, probes: [ProbeSpec], executor: ExecutorSpec, thinkTime: ThinkTime = .zero,
         connectionReuse: Bool = true, gracefulStop: Double = 30
@@ -25,20 +29,28 @@ public struct ScenarioSpec: Sendable, Equatable {
 
 /// Uniform random sleep after each iteration, in seconds.
 public struct ThinkTime: Sendable, Equatable {
+    /// Shortest sleep, in seconds.
     public var min: Double
+    /// Longest sleep, in seconds.
     public var max: Double
+    /// A sleep drawn uniformly from `min...max` seconds.
     public init(min: Double, max: Double) {
         self.min = min
         self.max = max
     }
+    /// No think time.
     public static let zero = ThinkTime(min: 0, max: 0)
+    /// Whether there is no sleep (`max` ≤ 0).
     public var isZero: Bool { max <= 0 }
 }
 
 /// One stage of a ramping executor: reach `target` (VUs or iterations per time unit) over `duration` seconds.
 public struct Stage: Sendable, Equatable {
+    /// Length of the stage, in seconds.
     public var duration: Double
+    /// VUs, or iterations per time unit, at the end of the stage.
     public var target: Double
+    /// A stage reaching `target` over `duration` seconds.
     public init(duration: Double, target: Double) {
         self.duration = duration
         self.target = target

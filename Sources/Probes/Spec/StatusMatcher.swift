@@ -1,7 +1,9 @@
 /// A set of HTTP status codes: `[200]`, `"2xx"`, `"200-299"` and lists of those.
 public struct StatusMatcher: Sendable, Equatable, CustomStringConvertible {
+    /// The statuses matched, as inclusive ranges.
     public var ranges: [ClosedRange<Int>]
 
+    /// A matcher for the statuses in `ranges`.
     public init(ranges: [ClosedRange<Int>]) {
         self.ranges = ranges
     }
@@ -9,6 +11,7 @@ public struct StatusMatcher: Sendable, Equatable, CustomStringConvertible {
     /// k6's default `expected_status`: 200–399.
     public static let k6Default = StatusMatcher(ranges: [200...399])
 
+    /// Whether `status` is in one of the ranges.
     @inlinable
     public func matches(_ status: Int) -> Bool {
         for r in ranges where r.contains(status) { return true }
@@ -30,6 +33,7 @@ public struct StatusMatcher: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
+    /// The ranges as written in the config: `200`, `2xx`, `200-250`, comma-separated.
     public var description: String {
         ranges.map { r in
             if r.lowerBound == r.upperBound { return String(r.lowerBound) }
