@@ -19,8 +19,8 @@ enum EngineHarness {
         during?(engine)
         // Every test run is bounded: the executor's duration plus grace, never forever.
         let limit = min(executor.duration, 60) + min(gracefulStop, 30) + 5
-        if !engine.wait(timeout: limit) {
-            engine.requestStop(grace: 0)
+        if !engine.wait(timeout: .seconds(limit)) {
+            engine.requestStop(grace: .zero)
             engine.wait()
             throw TestFailure("engine did not stop within \(limit)s")
         }

@@ -14,14 +14,9 @@ struct FaultServerTests {
         try body(server)
     }
 
-    /// Polls `condition` every 10 ms for up to `seconds`; true as soon as it holds.
+    /// Whether `condition` holds within `seconds` (checked every 10 ms).
     func eventually(within seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !condition() {
-            if Date() > deadline { return false }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        return true
+        poll(timeout: seconds, interval: 0.01, condition)
     }
 }
 

@@ -139,13 +139,13 @@ final class ScheduledScenario: Sendable {
     /// Once a second until the window ends: abortOnFail and breakpoint checks; then the verdict.
     private func watch(_ w: Window) {
         var stopping = false
-        while !w.engine.wait(timeout: 1.0) {
+        while !w.engine.wait(timeout: .seconds(1)) {
             let elapsed = Double(MonotonicClock.now() - w.engine.startedAt) / 1e9
             let active = w.engine.activeVUs().reduce(0, +)
             if !stopping, w.monitor.tick(elapsed: elapsed, active: active, stats: w.runSink.snapshots(),
                                          windows: WindowSnapshotMemo(now: MonotonicClock.now())) {
                 stopping = true
-                w.engine.requestStop(grace: 0)
+                w.engine.requestStop(grace: .zero)
             }
         }
         let elapsed = Double(MonotonicClock.now() - w.engine.startedAt) / 1e9

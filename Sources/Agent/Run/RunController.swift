@@ -64,7 +64,7 @@ final class RunController {
         let executorEnd = scenario.executor.duration
         let vusMax = scenario.executor.maxVUs * scenario.probes.count
         var stopping = false
-        while !engine.wait(timeout: 1.0) {
+        while !engine.wait(timeout: .seconds(1)) {
             let elapsed = Double(MonotonicClock.now() - engine.startedAt) / 1e9
             let active = engine.activeVUs().reduce(0, +)
             // Samples after the executor's end (graceful stop) would only show the wind-down.
@@ -74,7 +74,7 @@ final class RunController {
             progress?.tick(elapsed: elapsed, stats: stats, recent: sink.recorders.compactMap { memo.snapshots($0).first }, vus: active)
             if !stopping, monitor.tick(elapsed: elapsed, active: active, stats: stats, windows: memo) {
                 stopping = true
-                engine.requestStop(grace: 0)
+                engine.requestStop(grace: .zero)
             }
         }
         progress?.finish()

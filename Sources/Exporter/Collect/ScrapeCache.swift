@@ -41,8 +41,7 @@ public final class ScrapeCache: Sendable {
 
     /// - Parameter ttl: how long a rendering is reused (zero: never).
     public init(ttl: Duration) {
-        let (seconds, attoseconds) = ttl.components
-        ttlNanos = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        ttlNanos = UInt64(max(0, ttl.nanoseconds))
     }
 
     /// The response for a scrape with these `Accept` and `Accept-Encoding` values (nil when

@@ -10,31 +10,36 @@ import Synchronization
 /// request of the same probe at the same instant; readers take it only to copy.
 public final class ProbeRecorder: Sendable {
     private let state: Mutex<ProbeStats>
-    /// Rolling windows; nil for `kalm run` without windows.
-    private let windows: Mutex<WindowSet>?
+    /// Rolling windows; nil inside for `kalm run` without windows. Not an optional Mutex:
+    /// testing `Optional<Mutex>` for nil reads the lock word without the lock, which is a
+    /// data race (ThreadSanitizer reports it).
+    private let windows: Mutex<WindowSet?>
+    /// Whether there are windows, so recording without them takes no second lock.
+    private let hasWindows: Bool
 
     /// A recorder for a probe with `checkCount` checks, histograms shaped by `layout`, and rolling `windows` (none: no window data).
     public init(checkCount: Int, layout: StatsLayout, windows: [WindowSpec] = []) {
         state = Mutex(ProbeStats(checkCount: checkCount, layout: layout))
-        self.windows = windows.isEmpty ? nil : Mutex(WindowSet(windows, checkCount: checkCount, extras: layout.windowExtras))
+        hasWindows = !windows.isEmpty
+        self.windows = Mutex(windows.isEmpty ? nil : WindowSet(windows, checkCount: checkCount, extras: layout.windowExtras))
     }
 
     /// Adds one request's result to the totals and the windows.
     public func record(_ r: RequestResult) {
         state.withLock { $0.record(r) }
-        windows?.withLock { $0.record(r) }
+        if hasWindows { windows.withLock { $0?.record(r) } }
     }
 
     /// Adds one ended iteration, think time included, lasting `durationMicros` microseconds.
     public func recordIteration(durationMicros: Int64) {
         state.withLock { $0.recordIteration(durationMicros: durationMicros) }
-        windows?.withLock { $0.recordIteration(durationMicros: durationMicros, at: MonotonicClock.now()) }
+        if hasWindows { windows.withLock { $0?.recordIteration(durationMicros: durationMicros, at: MonotonicClock.now()) } }
     }
 
     /// Counts one dropped arrival-rate iteration at `now` (monotonic nanoseconds).
     public func recordDroppedIteration(at now: UInt64) {
         state.withLock { $0.droppedIterations &+= 1 }
-        windows?.withLock { $0.recordDropped(at: now) }
+        if hasWindows { windows.withLock { $0?.recordDropped(at: now) } }
     }
 
     /// Adds one arrival-rate iteration's start lag, in microseconds, to the start-lag histogram.
@@ -55,12 +60,12 @@ public final class ProbeRecorder: Sendable {
 
     /// The slots of the longest window up to `maxSeconds` long, oldest first (for sparklines).
     public func windowSeries(maxSeconds: Double, now: UInt64) -> (spec: WindowSpec, slots: [(start: UInt64, slot: WindowSlot?)])? {
-        windows?.withLock { $0.series(maxSeconds: maxSeconds, now: now) } ?? nil
+        windows.withLock { $0?.series(maxSeconds: maxSeconds, now: now) } ?? nil
     }
 
     /// Every window merged over its slots, as of `now` (monotonic ns); empty without windows.
     public func windowSnapshots(now: UInt64) -> [WindowSnapshot] {
-        windows?.withLock { $0.snapshots(now: now) } ?? []
+        windows.withLock { $0?.snapshots(now: now) } ?? []
     }
 }
 

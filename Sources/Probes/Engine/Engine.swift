@@ -71,9 +71,9 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Stops starting iterations; requests in flight finish, time out, or are cut off after
-    /// `grace` seconds (at most the scenario's `gracefulStop`).
-    public func requestStop(grace: Double = .infinity) {
-        let g = grace.isFinite ? UInt64(max(0, grace) * 1e9) : UInt64.max
+    /// `grace` (at most the scenario's `gracefulStop`; nil: that alone).
+    public func requestStop(grace: Duration? = nil) {
+        let g = grace.map { UInt64(max(0, $0.nanoseconds)) } ?? UInt64.max
         control.stopGrace.store(g, ordering: .relaxed)
         control.stopRequested.store(true, ordering: .releasing)
         control.wakeAll()
@@ -84,9 +84,9 @@ public final class Engine: @unchecked Sendable {
         finished.wait()
     }
 
-    /// Blocks until every engine thread has ended or `seconds` pass; true when ended.
-    public func wait(timeout seconds: Double) -> Bool {
-        finished.wait(timeout: .now() + seconds) == .success
+    /// Blocks until every engine thread has ended or `timeout` passes; true when ended.
+    public func wait(timeout: Duration) -> Bool {
+        finished.wait(timeout: .now() + .nanoseconds(Int(clamping: timeout.nanoseconds))) == .success
     }
 
     /// Suspends until every engine thread has ended, without blocking a concurrency thread.
