@@ -51,12 +51,12 @@ let package = Package(
             name: "CKalm",
             cSettings: [.define("KALM_REVISION", to: "\"\(revision)\"")]
         ),
-        // Small helpers several modules share: edit distance, k6 number formats, JSON quoting.
+        // Small helpers every module may share: the lock, edit distance, k6 number formats, JSON quoting.
         .target(name: "KalmSupport"),
         // The engine: libcurl multi loops, VUs, executors, checks, one RequestResult per request.
         .target(
             name: "Probes",
-            dependencies: ["CCurl"],
+            dependencies: ["CCurl", "KalmSupport"],
             swiftSettings: swift5
         ),
         // What is measured: histograms, per-probe stats, rolling windows, thresholds, soak.
@@ -90,13 +90,13 @@ let package = Package(
         // NIO fault-injection server the tests and benchmarks aim at (not shipped).
         .target(
             name: "TestServer",
-            dependencies: ["CZlib"] + nio
+            dependencies: ["CZlib", "KalmSupport"] + nio
         ),
         // What every test target shares: child processes, HTTP through curl, raw sockets,
         // event-driven waits, the Prometheus text parser, temp files.
         .target(
             name: "KalmTestSupport",
-            dependencies: [.product(name: "NIOEmbedded", package: "swift-nio")] + nio,
+            dependencies: ["KalmSupport", .product(name: "NIOEmbedded", package: "swift-nio")] + nio,
             path: "Tests/KalmTestSupport"
         ),
         .testTarget(

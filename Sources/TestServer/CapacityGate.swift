@@ -1,5 +1,5 @@
+import KalmSupport
 import NIOCore
-import Synchronization
 
 /// A counting semaphore with a FIFO wait queue that never blocks a thread: `acquire`
 /// runs its callback on the caller's event loop once one of `capacity` slots is free.
@@ -17,7 +17,7 @@ final class CapacityGate: Sendable {
 
     /// Maximum number of holders at once.
     let capacity: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)

@@ -1,7 +1,7 @@
 import Foundation
+import KalmSupport
 import KalmTestSupport
 import Measurements
-import Synchronization
 import Testing
 @testable import Exporter
 
@@ -47,8 +47,8 @@ import Testing
 
 private final class Results: Sendable {
     typealias Response = (body: [UInt8], contentType: String, contentEncoding: String?)
-    private let items: Mutex<[Response?]>
-    init(count: Int) { items = Mutex(Array(repeating: nil, count: count)) }
+    private let items: Locked<[Response?]>
+    init(count: Int) { items = Locked(Array(repeating: nil, count: count)) }
     func set(_ i: Int, _ r: Response) { items.withLock { $0[i] = r } }
     func get(_ i: Int) -> Response? { items.withLock { $0[i] } }
 }

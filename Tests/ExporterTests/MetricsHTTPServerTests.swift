@@ -1,10 +1,10 @@
 import Foundation
+import KalmSupport
 import KalmTestSupport
 import Logging
 import Measurements
 import NIOCore
 import NIOPosix
-import Synchronization
 import Testing
 @testable import Exporter
 
@@ -282,7 +282,7 @@ private final class EndpointStub: Sendable {
         var seen = Seen()
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let metricsBody: [UInt8]
 
     init(metricsBody: [UInt8] = Array(plainMetrics.utf8)) {

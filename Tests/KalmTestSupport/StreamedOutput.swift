@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import KalmSupport
 
 /// Collects a pipe's bytes on a background thread while a child runs, and wakes waiters
 /// whenever bytes arrive, so a test waits for a log line instead of sleeping.
@@ -9,7 +9,7 @@ public final class StreamedOutput: Sendable {
         var finished = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Signalled on every chunk and at EOF.
     private let changed = NSCondition()
 

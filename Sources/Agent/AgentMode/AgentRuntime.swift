@@ -1,9 +1,9 @@
 import Exporter
 import Foundation
+import KalmSupport
 import Logging
 import Measurements
 import Probes
-import Synchronization
 
 /// The agent's moving parts: the config in force, the continuous scenarios it runs,
 /// reloads, and what `/metrics` reads.
@@ -25,9 +25,9 @@ final class AgentRuntime: Sendable {
     let env: [String: String]
     let threads: Int
     let logger: Logger
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// Serialises reloads (SIGHUP and POST /-/reload may race).
-    private let reloading = Mutex<Bool>(false)
+    private let reloading = Locked<Bool>(false)
     /// Told about reloads (RELOADING=1, then READY=1) when systemd runs the agent with Type=notify.
     let systemd: SystemdNotifier?
     /// `/metrics` renderings, at most one a second (see `ScrapeCache`).
@@ -40,7 +40,7 @@ final class AgentRuntime: Sendable {
         self.env = env
         self.threads = threads
         self.logger = logger
-        state = Mutex(State(config: config, lastReloadSuccess: Date().timeIntervalSince1970))
+        state = Locked(State(config: config, lastReloadSuccess: Date().timeIntervalSince1970))
     }
 
     var config: KalmConfig { state.withLock { $0.config } }

@@ -1,10 +1,10 @@
 import Dispatch
 import Exporter
 import Foundation
+import KalmSupport
 import Logging
 import Measurements
 import Probes
-import Synchronization
 
 /// A scheduled scenario in the agent: its long-lived recorders (counters and windows carry
 /// on from one window to the next), the window running now if any, and what the last
@@ -53,7 +53,7 @@ final class ScheduledScenario: Sendable {
     let windows: [WindowSpec]
     let threads: Int
     let logger: Logger
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(config: ScenarioConfig, schedule: ScenarioSchedule, thresholds: [Threshold], recorders: [ProbeRecorder],
          layout: StatsLayout, windows: [WindowSpec], threads: Int, logger: Logger, now: Date = Date()) {
@@ -63,7 +63,7 @@ final class ScheduledScenario: Sendable {
         self.windows = windows
         self.threads = threads
         self.logger = logger
-        state = Mutex(State(config: config, thresholds: thresholds, schedule: schedule, anchor: now,
+        state = Locked(State(config: config, thresholds: thresholds, schedule: schedule, anchor: now,
                             next: schedule.next(after: now, anchor: now)))
     }
 

@@ -1,7 +1,6 @@
 import Foundation
 import KalmSupport
 import Logging
-import Synchronization
 
 /// A swift-log handler writing one line per event to stderr in logfmt (default) or JSON,
 /// as Prometheus exporters do: `ts=... level=info msg="..." key=value`.
@@ -108,10 +107,10 @@ extension Logger.Level {
 /// Where log lines go: stderr, or a buffer (tests).
 public final class LogSink: Sendable {
     /// Lines kept in memory; nil for stderr. The lock also keeps lines whole on stderr.
-    private let buffer: Mutex<[String]?>
+    private let buffer: Locked<[String]?>
 
     private init(buffered: Bool) {
-        buffer = Mutex(buffered ? [] : nil)
+        buffer = Locked(buffered ? [] : nil)
     }
 
     /// The sink that writes each line to standard error.

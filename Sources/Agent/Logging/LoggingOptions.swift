@@ -1,6 +1,6 @@
 import ArgumentParser
+import KalmSupport
 import Logging
-import Synchronization
 
 /// `--log.level` and `--log.format`, as Prometheus exporters spell them.
 struct LoggingOptions: ParsableArguments {
@@ -21,7 +21,7 @@ struct LoggingOptions: ParsableArguments {
 
 /// Installs kalm's log handler once per process (swift-log allows one bootstrap).
 enum LoggingBootstrap {
-    private static let installed = Mutex(false)
+    private static let installed = Locked(false)
 
     static func install(level: Logger.Level, format: KalmLogHandler.Format) {
         installed.withLock { done in

@@ -1,12 +1,12 @@
 import Dispatch
 import Exporter
 import Foundation
+import KalmSupport
 import Logging
 import Measurements
 import NIOCore
 import NIOPosix
 import Probes
-import Synchronization
 
 /// `kalm run --web.listen-address`: serves `/metrics` while a one-shot run goes, so
 /// Prometheus can watch a load test as it happens (the guide's "monitor during tests").
@@ -18,8 +18,8 @@ final class RunMetricsServer: Sendable {
     }
 
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private let server = Mutex<MetricsHTTPServer?>(nil)
-    private let live = Mutex<Live?>(nil)
+    private let server = Locked<MetricsHTTPServer?>(nil)
+    private let live = Locked<Live?>(nil)
     private let agentLabels: [(String, String)]
     private let families: ProbeFamilies
     private let cache = ScrapeCache(ttl: .seconds(1))
@@ -40,7 +40,7 @@ final class RunMetricsServer: Sendable {
             statusPage: { "<!doctype html><title>kalm run</title><p>kalm run is running; see <a href=\"/metrics\">/metrics</a>.</p>" },
             reload: { "kalm run does not reload its config" },
             isReady: { [unowned self] in live.withLock { $0 != nil } })
-        let result = Mutex<Result<MetricsHTTPServer, Error>?>(nil)
+        let result = Locked<Result<MetricsHTTPServer, Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let group = self.group
         Task {

@@ -1,8 +1,8 @@
 import Exporter
+import KalmSupport
 import Logging
 import Measurements
 import Probes
-import Synchronization
 
 /// A breakpoint run's finding: the successful requests per second per probe at the last
 /// evaluation where every `abort_on` threshold held over the last 10 s.
@@ -31,7 +31,7 @@ final class RunMonitor: Sendable {
     /// The run's own recorders, with the 10 s window breakpoint evaluation reads.
     let sink: RecorderSink
     let logger: Logger
-    private let findings: Mutex<Findings>
+    private let findings: Locked<Findings>
     private let probes: [ThresholdProbe]
     private let vusMax: Int
 
@@ -46,7 +46,7 @@ final class RunMonitor: Sendable {
         self.logger = logger
         probes = scenario.probes.map { ThresholdProbe(name: $0.name, checkNames: $0.checks.map(\.name)) }
         vusMax = scenario.executor.maxVUs * scenario.probes.count
-        findings = Mutex(Findings(breakpoint: breakpoint.map { _ in
+        findings = Locked(Findings(breakpoint: breakpoint.map { _ in
             BreakpointResult(capacity: Array(repeating: 0, count: scenario.probes.count))
         }))
     }

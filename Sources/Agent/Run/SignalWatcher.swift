@@ -1,12 +1,12 @@
 import Dispatch
-import Synchronization
+import KalmSupport
 import UnixSignals
 
 /// Turns signals into calls of `handler(countSoFar)` instead of the default immediate exit,
 /// through the same `UnixSignalsSequence` the agent uses for SIGHUP.
 final class SignalWatcher: Sendable {
-    private let count = Mutex(0)
-    private let watching = Mutex<Task<Void, Never>?>(nil)
+    private let count = Locked(0)
+    private let watching = Locked<Task<Void, Never>?>(nil)
 
     /// Returns once `signals` are trapped, so none sent after this kills the process.
     init(signals: [UnixSignal], handler: @escaping @Sendable (Int) -> Void) {

@@ -1,6 +1,6 @@
 import Foundation
+import KalmSupport
 import Logging
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -171,7 +171,7 @@ final class SystemdReadiness: Sendable {
     }
 
     private let notifier: SystemdNotifier
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// The `STATUS=` line for READY=1, given the bound addresses.
     private let status: @Sendable ([String]) -> String
 

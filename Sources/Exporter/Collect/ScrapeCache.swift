@@ -1,8 +1,8 @@
 import Dispatch
+import KalmSupport
 import Measurements
 import NIOCore
 import Probes
-import Synchronization
 
 /// Renders `/metrics` at most once per `ttl` per variant (format × encoding) and keeps the
 /// result as a `ByteBuffer` every response shares. Rendering costs milliseconds (merging
@@ -33,10 +33,10 @@ public final class ScrapeCache: Sendable {
 
     private let ttlNanos: UInt64
     private let responder = ExpositionResponder()
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Locked<[String: Entry]>([:])
     /// Held while rendering, so a burst does not render the same thing N times; it also
     /// guards the families behind the renderings.
-    private let rendering = Mutex<Collected?>(nil)
+    private let rendering = Locked<Collected?>(nil)
     private let refreshQueue = DispatchQueue(label: "kalm.scrape-refresh", qos: .utility)
 
     /// - Parameter ttl: how long a rendering is reused (zero: never).

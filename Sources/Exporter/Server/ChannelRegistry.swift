@@ -1,5 +1,5 @@
+import KalmSupport
 import NIOCore
-import Synchronization
 
 /// The open connections of a server, so that shutting it down can close them too
 /// (closing a listening channel leaves its accepted connections open).
@@ -9,7 +9,7 @@ public final class ChannelRegistry: Sendable {
         var isClosed = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Tracks `channel` until it closes; closes it at once if the registry was closed already.
     public init() {}

@@ -1,4 +1,5 @@
 import Foundation
+import KalmSupport
 import Probes
 import Synchronization
 
@@ -19,7 +20,7 @@ public final class SoakTracker: ResultSink {
     public let steady: SteadyState
     private let slotNanos: UInt64
     private let slotCount: Int
-    private let state: Mutex<[ProbeSlots]>
+    private let state: Locked<[ProbeSlots]>
     /// Monotonic ns of the executor's start; 0 until `begin`.
     private let t0 = Atomic<UInt64>(0)
     /// Forwarded results (the scenario's recorders).
@@ -32,7 +33,7 @@ public final class SoakTracker: ResultSink {
         let slot = steady.slotSeconds
         slotNanos = UInt64(slot * 1e9)
         slotCount = max(1, Int((steady.length / slot).rounded(.up)))
-        state = Mutex(Array(repeating: ProbeSlots(slots: Array(repeating: LogLinearHistogram(bits: 7), count: slotCount)), count: probes))
+        state = Locked(Array(repeating: ProbeSlots(slots: Array(repeating: LogLinearHistogram(bits: 7), count: slotCount)), count: probes))
     }
 
     /// Sets the executor's start (monotonic ns): the steady state is measured from it.

@@ -1,5 +1,5 @@
+import KalmSupport
 import Probes
-import Synchronization
 
 /// Everything kalm keeps for one probe in one scenario, behind its own lock: run totals,
 /// trends, Prometheus histograms and rolling windows.
@@ -9,19 +9,19 @@ import Synchronization
 /// windows keep their data. Engine threads contend on the lock only when two finish a
 /// request of the same probe at the same instant; readers take it only to copy.
 public final class ProbeRecorder: Sendable {
-    private let state: Mutex<ProbeStats>
-    /// Rolling windows; nil inside for `kalm run` without windows. Not an optional Mutex:
-    /// testing `Optional<Mutex>` for nil reads the lock word without the lock, which is a
+    private let state: Locked<ProbeStats>
+    /// Rolling windows; nil inside for `kalm run` without windows. Not an optional Locked:
+    /// testing `Optional<Locked>` for nil reads the lock word without the lock, which is a
     /// data race (ThreadSanitizer reports it).
-    private let windows: Mutex<WindowSet?>
+    private let windows: Locked<WindowSet?>
     /// Whether there are windows, so recording without them takes no second lock.
     private let hasWindows: Bool
 
     /// A recorder for a probe with `checkCount` checks, histograms shaped by `layout`, and rolling `windows` (none: no window data).
     public init(checkCount: Int, layout: StatsLayout, windows: [WindowSpec] = []) {
-        state = Mutex(ProbeStats(checkCount: checkCount, layout: layout))
+        state = Locked(ProbeStats(checkCount: checkCount, layout: layout))
         hasWindows = !windows.isEmpty
-        self.windows = Mutex(windows.isEmpty ? nil : WindowSet(windows, checkCount: checkCount, extras: layout.windowExtras))
+        self.windows = Locked(windows.isEmpty ? nil : WindowSet(windows, checkCount: checkCount, extras: layout.windowExtras))
     }
 
     /// Adds one request's result to the totals and the windows.

@@ -1,4 +1,5 @@
 import CCurl
+import KalmSupport
 import Synchronization
 
 /// State the engine threads share with the rest of the process: the stop request,
@@ -8,12 +9,12 @@ final class EngineControl: Sendable {
     /// Monotonic ns deadline for in-flight requests after a stop request.
     let stopGrace = Atomic<UInt64>(0)
     /// Active VUs per [thread][probe].
-    let activeVUs: Mutex<[[Int]]>
-    private let multis: Mutex<[OpaquePointer?]>
+    let activeVUs: Locked<[[Int]]>
+    private let multis: Locked<[OpaquePointer?]>
 
     init(threads: Int, probes: Int) {
-        activeVUs = Mutex(Array(repeating: Array(repeating: 0, count: probes), count: threads))
-        multis = Mutex(Array(repeating: nil, count: threads))
+        activeVUs = Locked(Array(repeating: Array(repeating: 0, count: probes), count: threads))
+        multis = Locked(Array(repeating: nil, count: threads))
     }
 
     func register(multi: OpaquePointer?, thread: Int) {

@@ -1,6 +1,6 @@
 import Foundation
+import KalmSupport
 import KalmTestSupport
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,7 +33,7 @@ final class NotifySocket: Sendable {
     let environmentValue: String
     private let fd: Int32
     /// Datagrams received so far, and whether the reader should stop.
-    private let state = Mutex((received: [Message](), closing: false))
+    private let state = Locked((received: [Message](), closing: false))
     private let stopped = DispatchSemaphore(value: 0)
     private let directory: URL?
 
