@@ -143,7 +143,7 @@ struct ConfigFixtureTests {
         #expect(c.agent.phaseBuckets == AgentSettings.defaultPhaseBuckets)
         #expect(c.probes == [ProbeSpec(name: "api", request: RequestSpec(url: "https://example.com/"))])
         let r = c.probes[0].request
-        #expect(r.method == "GET" && r.timeout == 10 && r.bodySizeLimit == 10 * 1024 * 1024)
+        #expect(r.method == "GET" && r.timeout == .seconds(10) && r.bodySizeLimit == 10 * 1024 * 1024)
         #expect(r.followRedirects && r.httpVersion == .auto && r.ipProtocol == .any && r.bodies.isEmpty)
         #expect(c.probes[0].expectedStatus == .k6Default)
     }
@@ -169,7 +169,7 @@ struct ConfigFixtureTests {
             #"{"brand":"Rolex","category":"watches","condition":"good"}"#,
             #"{"brand":"Hermès","year":2019,"price":12.5,"sold":false,"tags":["a","1"],"note":null}"#,
         ])
-        #expect(v.request.timeout == 10 && v.request.bodySizeLimit == 10 << 20 && v.request.followRedirects)
+        #expect(v.request.timeout == .seconds(10) && v.request.bodySizeLimit == 10 << 20 && v.request.followRedirects)
         #expect(v.request.httpVersion == .http1_1 && v.request.ipProtocol == .any)
         #expect(v.request.tls.serverName == "api.example.com" && !v.request.tls.insecureSkipVerify)
         #expect(v.request.tls.caFile?.hasSuffix("Fixtures/config/ca.pem") == true)
@@ -189,7 +189,7 @@ struct ConfigFixtureTests {
 
         let h = c.probes[1].request
         #expect(h.bodies.map { String(decoding: $0, as: UTF8.self) } == ["ping s3cr3t-from-file"])
-        #expect(h.timeout == 2.5 && h.bodySizeLimit == 512 * 1024 && !h.followRedirects)
+        #expect(h.timeout == .milliseconds(2500) && h.bodySizeLimit == 512 * 1024 && !h.followRedirects)
         #expect(h.httpVersion == .http2 && h.ipProtocol == .ip6)
         #expect(c.probes[1].expectedStatus == StatusMatcher(ranges: [200...299, 404...404]))
 

@@ -33,7 +33,7 @@ enum EngineHarness {
                       checks: [CheckSpec] = [], followRedirects: Bool = true,
                       expected: StatusMatcher = .k6Default) -> ProbeSpec {
         ProbeSpec(name: name,
-                  request: RequestSpec(method: method, url: server.baseURL + path, bodies: bodies, timeout: timeout,
+                  request: RequestSpec(method: method, url: server.baseURL + path, bodies: bodies, timeout: .seconds(timeout),
                                        bodySizeLimit: bodyLimit, followRedirects: followRedirects),
                   expectedStatus: expected, checks: checks)
     }

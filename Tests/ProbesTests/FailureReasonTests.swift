@@ -53,13 +53,13 @@ final class FailureReasonTests {
 
     @Test func closedPortIsReasonConnect() throws {
         let port = EngineHarness.closedPort()
-        let p = ProbeSpec(name: "closed", request: RequestSpec(url: "http://127.0.0.1:\(port)/", timeout: 2))
+        let p = ProbeSpec(name: "closed", request: RequestSpec(url: "http://127.0.0.1:\(port)/", timeout: .seconds(2)))
         try expectAllFail(p, .connect, seconds: 0.3)
     }
 
     @Test func unresolvableHostIsReasonDNS() throws {
         // A long timeout: a resolver that answers slowly must still end as `dns`, not `timeout`.
-        let p = ProbeSpec(name: "dns", request: RequestSpec(url: "http://kalm-test-host.invalid/", timeout: 15))
+        let p = ProbeSpec(name: "dns", request: RequestSpec(url: "http://kalm-test-host.invalid/", timeout: .seconds(15)))
         try expectAllFail(p, .dns, seconds: 0.3)
     }
 
@@ -92,7 +92,7 @@ final class FailureReasonTests {
 
     @Test func tlsToAPlainServerIsReasonTLS() throws {
         let url = server.baseURL.replacingOccurrences(of: "http://", with: "https://") + "/ok"
-        let p = ProbeSpec(name: "tls", request: RequestSpec(url: url, timeout: 2))
+        let p = ProbeSpec(name: "tls", request: RequestSpec(url: url, timeout: .seconds(2)))
         try expectAllFail(p, .tls, seconds: 0.3)
     }
 

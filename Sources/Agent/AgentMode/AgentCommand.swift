@@ -74,7 +74,7 @@ enum AgentRunner {
             try await serviceGroup.run()
         } catch let e as ListenError {
             await shutdownGroup()
-            throw UsageError(e.description)
+            throw UsageError(.listenAddress, e.description)
         } catch {
             await shutdownGroup()
             throw error

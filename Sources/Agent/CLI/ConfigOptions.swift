@@ -16,11 +16,11 @@ struct ConfigOptions: ParsableArguments {
         var out: [String: String] = [:]
         for pair in env {
             guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
-                throw UsageError("-e/--env expects KEY=VALUE, got \"\(pair.prefix(40))\"; write e.g. -e API_BASE=http://127.0.0.1:8080")
+                throw UsageError(.invalidValue, "-e/--env expects KEY=VALUE, got \"\(pair.prefix(40))\"; write e.g. -e API_BASE=http://127.0.0.1:8080")
             }
             let key = String(pair[..<eq])
             guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                throw UsageError("-e/--env: \"\(key)\" is not a variable name; use letters, digits and _")
+                throw UsageError(.invalidValue, "-e/--env: \"\(key)\" is not a variable name; use letters, digits and _")
             }
             out[key] = String(pair[pair.index(after: eq)...])
         }
@@ -40,7 +40,7 @@ struct EngineOptions: ParsableArguments {
 
     func threadCount() throws -> Int {
         if let t = threads {
-            guard (1...256).contains(t) else { throw UsageError("--threads must be between 1 and 256, got \(t)") }
+            guard (1...256).contains(t) else { throw UsageError(.invalidValue, "--threads must be between 1 and 256, got \(t)") }
             return t
         }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -55,7 +55,7 @@ struct WebConfigOption: ParsableArguments {
 
     func rejectIfSet() throws {
         if webConfigFile != nil {
-            throw UsageError("--web.config.file (TLS and basic auth for /metrics) is not supported yet; serve /metrics on loopback or a private network, or put a TLS-terminating proxy in front of it")
+            throw UsageError(.unsupported, "--web.config.file (TLS and basic auth for /metrics) is not supported yet; serve /metrics on loopback or a private network, or put a TLS-terminating proxy in front of it")
         }
     }
 }

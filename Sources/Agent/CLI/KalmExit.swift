@@ -12,8 +12,32 @@ enum KalmExit {
 
 /// Bad input that is not a config-file error: a flag, an argument, the environment.
 /// Printed as `error: <message>` and exits 104.
-struct UsageError: Error, CustomStringConvertible {
+struct UsageError: Error, CustomStringConvertible, Equatable {
+    /// What kind of mistake it is (the message says which flag and the fix).
+    enum Code: Equatable {
+        /// A flag's value is malformed or out of range.
+        case invalidValue
+        /// Flags that do not go together, or a flag that does not apply here.
+        case conflictingFlags
+        /// The config has no scenario that fits the command.
+        case noScenario
+        /// A file named by a flag cannot be read or is not what it should be.
+        case unreadableFile
+        /// A file named by a flag cannot be written.
+        case unwritableFile
+        /// A listen address cannot be parsed or bound.
+        case listenAddress
+        /// A planned feature that this version does not have yet.
+        case unsupported
+    }
+
+    /// What kind of mistake it is.
+    let code: Code
+    /// The message for people: the flag, what is wrong, the fix.
     let message: String
-    init(_ message: String) { self.message = message }
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
     var description: String { message }
 }

@@ -61,7 +61,7 @@ struct RunCommand: ParsableCommand {
         let cfg = try config.load()
         let stageList = try stages.map { text -> [Stage] in
             do { return try StageList.parse(text) } catch {
-                throw UsageError("--stages \"\(text)\": \(error); write DURATION:TARGET pairs, e.g. 30s:10,1m:50")
+                throw UsageError(.invalidValue, "--stages \"\(text)\": \(error); write DURATION:TARGET pairs, e.g. 30s:10,1m:50")
             }
         }
         let chosen = try ScenarioSelector.select(from: cfg, name: scenario)
@@ -75,7 +75,7 @@ struct RunCommand: ParsableCommand {
             spec = ScenarioSpec(name: "default", probes: cfg.probes, executor: .rampingVUs(startVUs: 0, stages: [], gracefulRampDown: 30))
         } else {
             guard let d = duration?.seconds else {
-                throw UsageError("\(cfg.sourcePath) has no scenarios: add one under `scenarios:`, pass --profile NAME, or pass --duration (and --vus) to run every probe with constant VUs")
+                throw UsageError(.noScenario, "\(cfg.sourcePath) has no scenarios: add one under `scenarios:`, pass --profile NAME, or pass --duration (and --vus) to run every probe with constant VUs")
             }
             spec = ScenarioSpec(name: "default", probes: cfg.probes, executor: .constantVUs(vus: vus ?? 1, duration: d))
         }
@@ -83,7 +83,7 @@ struct RunCommand: ParsableCommand {
         spec.executor = try overrides.apply(to: spec.executor, continuous: chosen?.continuous ?? false)
         let maxRegressionPercent = try maxRegression.map(BaselineComparison.parsePercent)
         if maxRegressionPercent != nil, baseline == nil {
-            throw UsageError("--max-regression needs --baseline FILE (the export to compare with)")
+            throw UsageError(.conflictingFlags, "--max-regression needs --baseline FILE (the export to compare with)")
         }
         let baselineMetrics = try baseline.map(BaselineComparison.load)
         let thresholds = chosen.map { RunThresholds(config: cfg, scenario: $0) } ?? RunThresholds(config: cfg, scenario: nil)

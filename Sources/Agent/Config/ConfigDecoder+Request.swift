@@ -32,7 +32,7 @@ extension ConfigDecoder {
             }
             if let n = m["headers"] { r.headers = decodeHeaders(n) }
             r.bodies = decodeBodies(m)
-            if let n = m["timeout"], let d = n.duration(positive: true) { r.timeout = d }
+            if let n = m["timeout"], let d = n.duration(positive: true) { r.timeout = .seconds(d) }
             if let n = m["body_size_limit"], let b = n.byteSize() {
                 if b > 0 { r.bodySizeLimit = b } else { n.fail("body_size_limit must be greater than 0; e.g. 10MiB") }
             }

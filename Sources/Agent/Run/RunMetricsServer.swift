@@ -55,7 +55,7 @@ final class RunMetricsServer: Sendable {
         done.wait()
         switch result.withLock({ $0 })! {
         case .success(let s): server.withLock { $0 = s }
-        case .failure(let e as ListenError): throw UsageError(e.description)
+        case .failure(let e as ListenError): throw UsageError(.listenAddress, e.description)
         case .failure(let e): throw e
         }
     }

@@ -123,7 +123,7 @@ final class RunMonitor: Sendable {
             chosen = chosen.filter { t in names.contains(t.key) || names.contains(t.metric.name) }
         }
         guard !chosen.isEmpty else {
-            throw UsageError("a breakpoint run stops when a threshold fails, and this one has none: add e.g. thresholds: {http_req_failed: [\"rate<0.01\"], http_req_duration: [\"p(95)<500\"]}")
+            throw UsageError(.conflictingFlags, "a breakpoint run stops when a threshold fails, and this one has none: add e.g. thresholds: {http_req_failed: [\"rate<0.01\"], http_req_duration: [\"p(95)<500\"]}")
         }
         return chosen
     }
@@ -134,8 +134,8 @@ final class TeeSink: ResultSink {
     let sinks: [ResultSink]
     init(_ sinks: [ResultSink]) { self.sinks = sinks }
     func record(_ r: RequestResult) { for s in sinks { s.record(r) } }
-    func recordIteration(probe: Int, durationMicros: Int64) { for s in sinks { s.recordIteration(probe: probe, durationMicros: durationMicros) } }
+    func recordIteration(probe: Int, duration: Duration) { for s in sinks { s.recordIteration(probe: probe, duration: duration) } }
     func recordDroppedIteration(probe: Int) { for s in sinks { s.recordDroppedIteration(probe: probe) } }
-    func recordStartLag(probe: Int, micros: Int64) { for s in sinks { s.recordStartLag(probe: probe, micros: micros) } }
+    func recordStartLag(probe: Int, lag: Duration) { for s in sinks { s.recordStartLag(probe: probe, lag: lag) } }
     func recordCertificateExpiry(probe: Int, unixSeconds: Double) { for s in sinks { s.recordCertificateExpiry(probe: probe, unixSeconds: unixSeconds) } }
 }

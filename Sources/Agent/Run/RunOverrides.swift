@@ -12,10 +12,10 @@ struct RunOverrides {
 
     func validate() throws {
         if let v = vus, v < 1 || v > 100_000 {
-            throw UsageError("--vus must be between 1 and 100000, got \(v)")
+            throw UsageError(.invalidValue, "--vus must be between 1 and 100000, got \(v)")
         }
         if let d = duration, !(d > 0) {
-            throw UsageError("--duration must be greater than 0")
+            throw UsageError(.invalidValue, "--duration must be greater than 0")
         }
     }
 
@@ -39,10 +39,10 @@ struct RunOverrides {
             }
             return .rampingVUs(startVUs: s, stages: st, gracefulRampDown: grace)
         case .constantArrivalRate(let rate, let unit, let d, let pre, let maxV):
-            if vus != nil { throw UsageError("--vus does not apply to constant-arrival-rate; set preallocated_vus and max_vus in the config") }
+            if vus != nil { throw UsageError(.conflictingFlags, "--vus does not apply to constant-arrival-rate; set preallocated_vus and max_vus in the config") }
             return .constantArrivalRate(rate: rate, timeUnit: unit, duration: duration ?? d, preallocatedVUs: pre, maxVUs: maxV)
         case .rampingArrivalRate(let start, let unit, let stages, let pre, let maxV):
-            if vus != nil { throw UsageError("--vus does not apply to ramping-arrival-rate; set preallocated_vus and max_vus in the config") }
+            if vus != nil { throw UsageError(.conflictingFlags, "--vus does not apply to ramping-arrival-rate; set preallocated_vus and max_vus in the config") }
             let st = duration.map { Self.stretch(stages, to: $0) } ?? stages
             return .rampingArrivalRate(startRate: start, timeUnit: unit, stages: st, preallocatedVUs: pre, maxVUs: maxV)
         }

@@ -9,7 +9,7 @@ enum ScenarioSelector {
         if let name {
             guard let s = all.first(where: { $0.name == name }) else {
                 let names = all.map(\.name)
-                throw UsageError("--scenario \(name): no such scenario in \(config.sourcePath); "
+                throw UsageError(.noScenario, "--scenario \(name): no such scenario in \(config.sourcePath); "
                     + (names.isEmpty ? "the file defines none" : "choose one of: \(names.joined(separator: ", "))"))
             }
             return s
@@ -18,6 +18,6 @@ enum ScenarioSelector {
         if all.count == 1 { return all[0] }
         let oneShot = all.filter { !$0.continuous && $0.schedule == nil && $0.every == nil }
         if oneShot.count == 1 { return oneShot[0] }
-        throw UsageError("\(config.sourcePath) has \(all.count) scenarios; pick one with --scenario NAME: \(all.map(\.name).joined(separator: ", "))")
+        throw UsageError(.noScenario, "\(config.sourcePath) has \(all.count) scenarios; pick one with --scenario NAME: \(all.map(\.name).joined(separator: ", "))")
     }
 }

@@ -29,11 +29,11 @@ struct BaselineComparison {
     /// Reads the baseline's metrics. Throws `UsageError` naming the file when it is not an export.
     static func load(path: String) throws -> [String: [String: Double]] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw UsageError("--baseline: cannot read \(path)")
+            throw UsageError(.unreadableFile, "--baseline: cannot read \(path)")
         }
         guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let metrics = obj["metrics"] as? [String: Any] else {
-            throw UsageError("--baseline: \(path) is not a --summary-export file (no \"metrics\" object); write one with kalm run or k6 run --summary-export")
+            throw UsageError(.unreadableFile, "--baseline: \(path) is not a --summary-export file (no \"metrics\" object); write one with kalm run or k6 run --summary-export")
         }
         var out: [String: [String: Double]] = [:]
         for (name, v) in metrics {
@@ -43,7 +43,7 @@ struct BaselineComparison {
             out[name] = stats
         }
         guard out["http_req_duration"] != nil else {
-            throw UsageError("--baseline: \(path) has no http_req_duration metric")
+            throw UsageError(.unreadableFile, "--baseline: \(path) has no http_req_duration metric")
         }
         return out
     }
@@ -53,7 +53,7 @@ struct BaselineComparison {
         let t = text.trimmingCharacters(in: .whitespaces)
         let num = t.hasSuffix("%") ? String(t.dropLast()) : t
         guard let v = Double(num), v >= 0, v.isFinite else {
-            throw UsageError("--max-regression expects a percentage like 10%, got \"\(text)\"")
+            throw UsageError(.invalidValue, "--max-regression expects a percentage like 10%, got \"\(text)\"")
         }
         return v
     }

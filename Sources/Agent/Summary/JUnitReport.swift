@@ -34,7 +34,7 @@ struct JUnitReport {
 
     func write(to path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: Data(xml().utf8)) else {
-            throw UsageError("--junit: cannot write \(path) (does the directory exist and is it writable?)")
+            throw UsageError(.unwritableFile, "--junit: cannot write \(path) (does the directory exist and is it writable?)")
         }
     }
 

@@ -116,7 +116,7 @@ struct SummaryExport {
     func write(to path: String) throws {
         let data = try JSONSerialization.data(withJSONObject: jsonObject(), options: [.prettyPrinted, .sortedKeys])
         guard FileManager.default.createFile(atPath: path, contents: data + Data("\n".utf8)) else {
-            throw UsageError("--summary-export: cannot write \(path) (does the directory exist and is it writable?)")
+            throw UsageError(.unwritableFile, "--summary-export: cannot write \(path) (does the directory exist and is it writable?)")
         }
     }
 

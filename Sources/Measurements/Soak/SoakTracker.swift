@@ -57,11 +57,11 @@ public final class SoakTracker: ResultSink {
     }
 
     /// Forwards to the next sink.
-    public func recordIteration(probe: Int, durationMicros: Int64) { next.recordIteration(probe: probe, durationMicros: durationMicros) }
+    public func recordIteration(probe: Int, duration: Duration) { next.recordIteration(probe: probe, duration: duration) }
     /// Forwards to the next sink.
     public func recordDroppedIteration(probe: Int) { next.recordDroppedIteration(probe: probe) }
     /// Forwards to the next sink.
-    public func recordStartLag(probe: Int, micros: Int64) { next.recordStartLag(probe: probe, micros: micros) }
+    public func recordStartLag(probe: Int, lag: Duration) { next.recordStartLag(probe: probe, lag: lag) }
     /// Forwards to the next sink.
     public func recordCertificateExpiry(probe: Int, unixSeconds: Double) { next.recordCertificateExpiry(probe: probe, unixSeconds: unixSeconds) }
 

@@ -83,11 +83,11 @@ public final class RecorderSink: ResultSink {
     /// Records `result` in its probe's recorder.
     public func record(_ result: RequestResult) { recorders[result.probe].record(result) }
     /// Records an ended iteration in probe `probe`'s recorder.
-    public func recordIteration(probe: Int, durationMicros: Int64) { recorders[probe].recordIteration(durationMicros: durationMicros) }
+    public func recordIteration(probe: Int, duration: Duration) { recorders[probe].recordIteration(durationMicros: duration.microseconds) }
     /// Records a dropped iteration, stamped now, in probe `probe`'s recorder.
     public func recordDroppedIteration(probe: Int) { recorders[probe].recordDroppedIteration(at: MonotonicClock.now()) }
     /// Records a start lag in probe `probe`'s recorder.
-    public func recordStartLag(probe: Int, micros: Int64) { recorders[probe].recordStartLag(micros: micros) }
+    public func recordStartLag(probe: Int, lag: Duration) { recorders[probe].recordStartLag(micros: lag.microseconds) }
     /// Records a certificate expiry in probe `probe`'s recorder.
     public func recordCertificateExpiry(probe: Int, unixSeconds: Double) { recorders[probe].recordCertificateExpiry(unixSeconds: unixSeconds) }
 

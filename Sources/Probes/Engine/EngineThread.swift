@@ -190,7 +190,7 @@ final class EngineThread {
                 if vu == nil, probeVUs[probe].count < arrivals[probe].maxVUs { vu = makeVU(probe: probe) }
                 if let vu {
                     arrivals[probe].busy += 1
-                    sink.recordStartLag(probe: probe, micros: Int64((now &- due) / 1000))
+                    sink.recordStartLag(probe: probe, lag: .nanoseconds(Int64(now &- due)))
                     startIteration(vu, now: now)
                 } else {
                     sink.recordDroppedIteration(probe: probe)
@@ -322,7 +322,7 @@ final class EngineThread {
 
     @inline(__always)
     private func endIteration(_ vu: VirtualUser, now: UInt64) {
-        sink.recordIteration(probe: vu.probe.index, durationMicros: Int64((now &- vu.iterationStart) / 1000))
+        sink.recordIteration(probe: vu.probe.index, duration: .nanoseconds(Int64(now &- vu.iterationStart)))
     }
 
     private func complete(_ vu: VirtualUser, code: CURLcode, now: UInt64) {

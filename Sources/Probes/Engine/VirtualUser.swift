@@ -65,7 +65,7 @@ final class VirtualUser {
         try check(kalm_easy_setopt_string(easy, CURLOPT_URL, probe.effectiveURL), "url")
         try check(kalm_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "nosignal")
         try check(kalm_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me), "private")
-        try check(kalm_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, Int((r.timeout * 1000).rounded()))), "timeout")
+        try check(kalm_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, Int(r.timeout.nanoseconds / 1_000_000))), "timeout")
         try check(kalm_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, r.followRedirects ? 1 : 0), "follow_redirects")
         try check(kalm_easy_setopt_long(easy, CURLOPT_MAXREDIRS, 10), "max redirects")
         // Decompress what the server compresses; body_size_limit counts decompressed bytes.

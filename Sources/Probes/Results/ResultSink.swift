@@ -6,11 +6,11 @@ public protocol ResultSink: AnyObject, Sendable {
     /// One request completed (successfully or not).
     func record(_ result: RequestResult)
     /// One iteration ended, think time included (k6 `iteration_duration`).
-    func recordIteration(probe: Int, durationMicros: Int64)
+    func recordIteration(probe: Int, duration: Duration)
     /// An arrival-rate iteration could not start: no free VU.
     func recordDroppedIteration(probe: Int)
     /// How late an arrival-rate iteration started against its schedule.
-    func recordStartLag(probe: Int, micros: Int64)
+    func recordStartLag(probe: Int, lag: Duration)
     /// The earliest certificate expiry in the chain an HTTPS probe saw (Unix seconds).
     func recordCertificateExpiry(probe: Int, unixSeconds: Double)
 }
@@ -19,7 +19,7 @@ extension ResultSink {
     /// Ignores dropped iterations.
     public func recordDroppedIteration(probe: Int) {}
     /// Ignores start lag.
-    public func recordStartLag(probe: Int, micros: Int64) {}
+    public func recordStartLag(probe: Int, lag: Duration) {}
     /// Ignores certificate expiry.
     public func recordCertificateExpiry(probe: Int, unixSeconds: Double) {}
 }

@@ -8,8 +8,8 @@ public struct RequestSpec: Sendable, Equatable {
     public var headers: [HTTPHeader]
     /// Candidate request bodies; one is picked at random per request. Empty: no body.
     public var bodies: [[UInt8]]
-    /// Whole-transfer timeout in seconds (libcurl `CURLOPT_TIMEOUT_MS`).
-    public var timeout: Double
+    /// Whole-transfer timeout (libcurl `CURLOPT_TIMEOUT_MS`).
+    public var timeout: Duration
     /// Largest response body accepted, counted after decompression; beyond it the request fails with `body_limit`.
     public var bodySizeLimit: Int
     /// Follow up to 10 redirects.
@@ -27,7 +27,7 @@ public struct RequestSpec: Sendable, Equatable {
         url: String,
         headers: [HTTPHeader] = [],
         bodies: [[UInt8]] = [],
-        timeout: Double = 10,
+        timeout: Duration = .seconds(10),
         bodySizeLimit: Int = 10 * 1024 * 1024,
         followRedirects: Bool = true,
         httpVersion: HTTPVersionPreference = .auto,

@@ -8,3 +8,8 @@ extension Duration {
             ? (seconds < 0 ? .min : .max) : whole + attoseconds / 1_000_000_000
     }
 }
+
+extension Duration {
+    /// The duration in whole microseconds (rounded toward zero), the unit kalm's histograms keep.
+    public var microseconds: Int64 { nanoseconds / 1000 }
+}
