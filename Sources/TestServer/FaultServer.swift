@@ -1,4 +1,5 @@
 import Foundation
+import KalmSupport
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -12,10 +13,7 @@ import NIOPosix
 /// `/slowbody?chunks=&interval_ms=`, `/redirect?n=&to=`, `/flaky?every=`,
 /// `/latency?mean_ms=&sigma=`, `/ramp?from_ms=&to_ms=&over_s=`, `/limited?capacity=&ms=`;
 /// anything else is 404.
-///
-/// Unchecked Sendable: `isShutDown` is guarded by `lock`; everything else is immutable or
-/// an NIO type that is itself thread-safe (many test threads call one server at once).
-public final class FaultServer: @unchecked Sendable {
+public final class FaultServer: Sendable {
     /// The address the server listens on, `127.0.0.1` or `::1`.
     public let host: String
     /// The ephemeral port the server was given.
@@ -24,8 +22,7 @@ public final class FaultServer: @unchecked Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let serverChannel: Channel
     private let state: ServerState
-    private let lock = NSLock()
-    private var isShutDown = false
+    private let isShutDown = Locked(false)
 
     private init(host: String, port: Int, group: MultiThreadedEventLoopGroup, serverChannel: Channel, state: ServerState) {
         self.host = host
@@ -37,7 +34,7 @@ public final class FaultServer: @unchecked Sendable {
 
     deinit {
         // Never blocks: deinit may run on an event loop thread.
-        if !isShutDown {
+        if !isShutDown.withLock({ $0 }) {
             serverChannel.close(promise: nil)
             group.shutdownGracefully { _ in }
         }
@@ -82,9 +79,9 @@ public final class FaultServer: @unchecked Sendable {
     /// Closes the listener and every connection and stops the event loops. Idempotent;
     /// must not be called from one of this server's event loop threads.
     public func shutdown() {
-        let first: Bool = lock.withLock {
-            defer { isShutDown = true }
-            return !isShutDown
+        let first: Bool = isShutDown.withLock { done in
+            defer { done = true }
+            return !done
         }
         guard first else { return }
         try? serverChannel.close().wait()

@@ -5,19 +5,15 @@
 // lock, and gives it back. Concurrent scrapes on different event loops never
 // wait for each other; the pool keeps at most `maxPooled` idle workers.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KalmSupport
 
-/// Unchecked Sendable: `idle` is guarded by `mutex`, and a `Worker` (not thread-safe) is
-/// used by one scrape at a time: taken out of the pool under the lock, given back after.
-/// ExpositionResponderTests render from several threads at once.
-public final class ExpositionResponder: @unchecked Sendable {
-    private final class Worker {
+/// Renders whole `/metrics` responses from any thread, with a pool of writers and
+/// compressors. A `Worker` is not thread-safe; it is used by one scrape at a time: taken
+/// out of the pool under the lock, given back after (ExpositionResponderTests render from
+/// several threads at once).
+public final class ExpositionResponder: Sendable {
+    /// Unchecked Sendable: only ever used by the one scrape that took it from the pool.
+    private final class Worker: @unchecked Sendable {
         var writer = ExpositionWriter()
         let gzip: GzipCompressor
         init(level: Int32) { gzip = GzipCompressor(level: level) }
@@ -25,8 +21,8 @@ public final class ExpositionResponder: @unchecked Sendable {
 
     private let gzipLevel: Int32
     private let maxPooled: Int
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var idle: [Worker] = [] // guarded by mutex
+    /// Idle workers, at most `maxPooled`.
+    private let idle = Locked<[Worker]>([])
 
     /// - Parameters:
     ///   - gzipLevel: zlib level for compressed responses (1: fastest).
@@ -34,15 +30,6 @@ public final class ExpositionResponder: @unchecked Sendable {
     public init(gzipLevel: Int32 = 1, maxPooled: Int = 4) {
         self.gzipLevel = gzipLevel
         self.maxPooled = maxPooled
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deinitialize(count: 1)
-        mutex.deallocate()
     }
 
     /// The response to a scrape: body (gzipped when `contentEncoding` is
@@ -70,15 +57,10 @@ public final class ExpositionResponder: @unchecked Sendable {
     }
 
     private func take() -> Worker {
-        pthread_mutex_lock(mutex)
-        let w = idle.popLast()
-        pthread_mutex_unlock(mutex)
-        return w ?? Worker(level: gzipLevel)
+        idle.withLock { $0.popLast() } ?? Worker(level: gzipLevel)
     }
 
     private func give(_ w: Worker) {
-        pthread_mutex_lock(mutex)
-        if idle.count < maxPooled { idle.append(w) }
-        pthread_mutex_unlock(mutex)
+        idle.withLock { if $0.count < maxPooled { $0.append(w) } }
     }
 }
