@@ -89,11 +89,11 @@ extension FaultServerTests {
             do {
                 let partial = try RawConnection(port: server.port)
                 partial.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf a body")
-                #expect(eventually { server.requestCount(path: "/echo") == 1 })
+                #expect(poll(timeout: 5, interval: 0.01) { server.requestCount(path: "/echo") == 1 })
             }
             // Soon nothing is counted as in progress any more (resetCounts restarts the
             // high-water mark from the current number), and the /limited slot is back.
-            #expect(eventually {
+            #expect(poll(timeout: 5, interval: 0.01) {
                 server.resetCounts()
                 return server.maxConcurrentSeen == 0
             })

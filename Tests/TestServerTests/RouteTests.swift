@@ -14,10 +14,7 @@ struct FaultServerTests {
         try body(server)
     }
 
-    /// Whether `condition` holds within `seconds` (checked every 10 ms).
-    func eventually(within seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-        poll(timeout: seconds, interval: 0.01, condition)
-    }
+
 }
 
 /// The well-behaved routes.

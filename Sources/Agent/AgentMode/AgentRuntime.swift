@@ -239,8 +239,7 @@ final class AgentRuntime: Sendable {
         var out = probeFamilies.collect((runs.map(\.source) + scheduled.map(\.source)).sorted { $0.name < $1.name },
                                         windows: memo)
         let base: MetricLabels = agentLabels.map { (name: $0.0, value: $0.1) }
-        var build = MetricFamily(MetricCatalogue.buildInfo)
-        build.add(1, labels: [(name: "revision", value: BuildInfo.revision), (name: "version", value: BuildInfo.version)] + base)
+        let build = BuildInfo.family(labels: base)
         var reload = MetricFamily(MetricCatalogue.reloadSuccessful)
         reload.add(ok ? 1 : 0, labels: base)
         var reloadAt = MetricFamily(MetricCatalogue.reloadSuccessAt)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CKalm
+import Exporter
 import Measurements
 import Probes
 
@@ -25,4 +26,11 @@ enum BuildInfo {
     /// The git revision of the build (`-dirty` with uncommitted changes), set by Package.swift.
     static let revision = String(cString: kalm_build_revision())
     static var versionLine: String { "kalm \(version) (revision \(revision))" }
+
+    /// `kalm_build_info` with the agent's labels; the agent and `kalm run` both expose it.
+    static func family(labels base: MetricLabels) -> MetricFamily {
+        var build = MetricFamily(MetricCatalogue.buildInfo)
+        build.add(1, labels: [(name: "revision", value: revision), (name: "version", value: version)] + base)
+        return build
+    }
 }

@@ -88,8 +88,7 @@ final class RunMetricsServer: Sendable {
             active.add(l.engine.isFinished ? 0 : 1, labels: [(name: "scenario", value: l.scenario.name)] + base)
             out.append(active)
         }
-        var build = MetricFamily(MetricCatalogue.buildInfo)
-        build.add(1, labels: [(name: "revision", value: BuildInfo.revision), (name: "version", value: BuildInfo.version)] + base)
+        let build = BuildInfo.family(labels: base)
         out.append(build)
         return out + ProcessMetrics.collect(labels: base)
     }

@@ -1,4 +1,6 @@
-import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import KalmSupport
 import UnixSignals
 
@@ -8,13 +10,14 @@ final class SignalWatcher: Sendable {
     private let count = Locked(0)
     private let watching = Locked<Task<Void, Never>?>(nil)
 
-    /// Returns once `signals` are trapped, so none sent after this kills the process.
+    /// Ignores `signals` at once (so none can kill the process from here on), then watches
+    /// them. Does not wait for the watch to start: blocking the caller, a cooperative-pool
+    /// thread, on a task that needs that pool could deadlock a one-core machine. A signal in
+    /// the moment before the watch starts is ignored rather than fatal.
     init(signals: [UnixSignal], handler: @escaping @Sendable (Int) -> Void) {
-        let trapped = DispatchSemaphore(value: 0)
+        for sig in signals { signal(sig.rawValue, SIG_IGN) }
         let task = Task.detached { [weak self] in
-            let sequence = await UnixSignalsSequence(trapping: signals)
-            trapped.signal()
-            for await _ in sequence {
+            for await _ in await UnixSignalsSequence(trapping: signals) {
                 guard let self else { return }
                 handler(self.count.withLock { n in
                     n += 1
@@ -22,7 +25,6 @@ final class SignalWatcher: Sendable {
                 })
             }
         }
-        trapped.wait()
         watching.withLock { $0 = task }
     }
 

@@ -83,13 +83,13 @@ final class AgentProcess: Sendable {
 
     /// Scrapes until `condition` holds (≤ `timeout` s); the last scrape either way.
     func scrape(until timeout: Double, _ condition: (Exposition) -> Bool) throws -> (Exposition, Bool) {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            let m = try scrape()
-            if condition(m) { return (m, true) }
-            if Date() >= deadline { return (m, false) }
-            Thread.sleep(forTimeInterval: 0.2)
+        var last = try scrape()
+        let held = try poll(timeout: timeout, interval: 0.2) {
+            if condition(last) { return true }
+            last = try scrape()
+            return condition(last)
         }
+        return (last, held)
     }
 
     var stderr: String { child.stderr }
