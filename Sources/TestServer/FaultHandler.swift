@@ -18,12 +18,16 @@ final class FaultHandler: ChannelInboundHandler {
     static let maxBodySize = 256 << 20
     /// Upper bound for any delay parameter (10 minutes).
     static let maxDelayMs = 600_000
+    /// Largest request body `/oauth/token` and `/api/items` buffer (64 KiB); a larger one gets 413.
+    static let maxBufferedBody = 64 * 1024
 
     private let state: ServerState
     private var head: HTTPRequestHead?
     private var target = RequestTarget(uri: "/")
     private var ordinal = 0
     private var requestBody: ByteBuffer?
+    private var bodyLimit = 0
+    private var bodyTooLarge = false
     private var inProgress = false
     private var active = true
     private var timer: Scheduled<Void>?
@@ -40,11 +44,21 @@ final class FaultHandler: ChannelInboundHandler {
         case .head(let requestHead):
             head = requestHead
             target = RequestTarget(uri: requestHead.uri)
-            requestBody = target.path == "/echo" ? context.channel.allocator.buffer(capacity: 0) : nil
+            // Only the routes that read the body keep it; everything else drops it unread.
+            bodyLimit = Self.bodyLimit(path: target.path)
+            bodyTooLarge = false
+            requestBody = bodyLimit > 0 ? context.channel.allocator.buffer(capacity: 0) : nil
             ordinal = state.requestStarted(path: target.path)
             inProgress = true
         case .body(var chunk):
-            requestBody?.writeBuffer(&chunk)
+            guard let kept = requestBody?.readableBytes else { return }
+            if kept + chunk.readableBytes > bodyLimit {
+                // Keep reading (HTTP/1.1 framing needs it) but let go of what was kept.
+                bodyTooLarge = true
+                requestBody = nil
+            } else {
+                requestBody?.writeBuffer(&chunk)
+            }
         case .end:
             route(context: context)
         }
@@ -67,6 +81,9 @@ final class FaultHandler: ChannelInboundHandler {
 
     private func route(context: ChannelHandlerContext) {
         guard let head else { return }
+        if bodyTooLarge {
+            return respond(context, status: .payloadTooLarge, body: "request body over \(bodyLimit) bytes\n")
+        }
         switch target.path {
         case "/ok":
             respond(context, body: "ok")
@@ -165,9 +182,32 @@ final class FaultHandler: ChannelInboundHandler {
                     handler.respond(context, body: "ok")
                 }
             }
+        case "/oauth/token":
+            respond(context, OAuthRoutes.token(head: head, target: target, body: requestBody, state: state))
+        case "/count":
+            // How many requests a path has seen, for clients that only speak HTTP
+            // (FaultServer.requestCount in-process); `unauthorized` counts 401 answers.
+            if let path = target.query["path"], !path.isEmpty {
+                respond(context, body: "\(state.count(path: path))\n")
+            } else {
+                respond(context, status: .badRequest, body: "path is required, e.g. /count?path=/ok\n")
+            }
         default:
-            respond(context, status: .notFound, body: "not found\n")
+            if ItemRoutes.matches(target.path) {
+                respond(context, ItemRoutes.handle(head: head, path: target.path, body: requestBody, state: state))
+            } else {
+                respond(context, status: .notFound, body: "not found\n")
+            }
         }
+    }
+
+    /// How many body bytes the route for `path` keeps: 0 for routes that ignore the body.
+    /// `/echo` stays unbounded, as it always was; the JSON and form routes parse what they
+    /// keep, so they get a bound a test client cannot blow up.
+    static func bodyLimit(path: String) -> Int {
+        if path == "/echo" { return Int.max }
+        if path == "/oauth/token" || ItemRoutes.matches(path) { return maxBufferedBody }
+        return 0
     }
 
     // MARK: - Responses
@@ -200,6 +240,10 @@ final class FaultHandler: ChannelInboundHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         end(context, keepAlive: keepAlive)
+    }
+
+    private func respond(_ context: ChannelHandlerContext, _ reply: RouteReply) {
+        respond(context, status: reply.status, contentType: reply.contentType, headers: reply.headers, body: reply.body)
     }
 
     /// `/slowbody`: chunked head now, then one small chunk every `intervalMs`.

@@ -11,8 +11,14 @@ import NIOPosix
 /// `/ok`, `/sleep?ms=`, `/status?code=`, `/json`, `/valuations` (POST), `/echo?headers=a,b`,
 /// `/headers`, `/garbage`, `/reset`, `/close`, `/bytes?n=`, `/gzip?n=`,
 /// `/slowbody?chunks=&interval_ms=`, `/redirect?n=&to=`, `/flaky?every=`,
-/// `/latency?mean_ms=&sigma=`, `/ramp?from_ms=&to_ms=&over_s=`, `/limited?capacity=&ms=`;
+/// `/latency?mean_ms=&sigma=`, `/ramp?from_ms=&to_ms=&over_s=`, `/limited?capacity=&ms=`,
+/// `/count?path=` (a request count as text; `path=unauthorized` counts 401 answers);
 /// anything else is 404.
+///
+/// OAuth (see `OAuthRoutes`, `ItemRoutes`): `POST /oauth/token?ttl=SECONDS` is an RFC 6749
+/// client-credentials token endpoint for client `oauthClientID`/`oauthClientSecret`
+/// (HTTP Basic or body fields; `ttl` defaults to 60, clamped to 0.5...3600); its bearer
+/// tokens guard the JSON CRUD API `POST /api/items`, `GET`/`DELETE /api/items/ID`.
 public final class FaultServer: Sendable {
     /// The address the server listens on, `127.0.0.1` or `::1`.
     public let host: String
@@ -88,7 +94,8 @@ public final class FaultServer: Sendable {
         try? group.syncShutdownGracefully()
     }
 
-    /// Requests seen for `path` (without query string) since start or the last `resetCounts()`.
+    /// Requests seen for `path` (without query string) since start or the last `resetCounts()`;
+    /// `requestCount(path: "unauthorized")` is the number of 401 answers from the OAuth routes.
     public func requestCount(path: String) -> Int { state.count(path: path) }
 
     /// Requests seen on all paths since start or the last `resetCounts()`.

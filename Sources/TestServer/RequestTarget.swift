@@ -19,16 +19,24 @@ struct RequestTarget {
         var params: [String: String] = [:]
         if let mark = rest.firstIndex(of: "?") {
             pathPart = rest[..<mark]
-            for pair in rest[rest.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: true) {
-                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let name = Self.percentDecode(kv[0])
-                params[name] = kv.count > 1 ? Self.percentDecode(kv[1]) : ""
-            }
+            params = Self.formFields(rest[rest.index(after: mark)...])
         } else {
             pathPart = rest
         }
         self.path = pathPart.isEmpty ? "/" : Self.percentDecode(pathPart, plusIsSpace: false)
         self.query = params
+    }
+
+    /// Decodes `a=b&c=d`, a query string or an `application/x-www-form-urlencoded` body
+    /// (the same encoding, which is why `/oauth/token` shares it): `+` is a space, a name
+    /// without `=` gets an empty value, and when a name repeats the last value wins.
+    static func formFields(_ text: Substring) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            fields[percentDecode(kv[0])] = kv.count > 1 ? percentDecode(kv[1]) : ""
+        }
+        return fields
     }
 
     /// The integer parameter `name` clamped to `range`, or `defaultValue` when absent or malformed.

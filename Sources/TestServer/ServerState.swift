@@ -2,7 +2,8 @@ import Foundation
 import NIOCore
 
 /// State shared by every connection of one `FaultServer`: request counters, the
-/// in-progress gauge, the `/ramp` clock, the `/limited` gates and cached bodies.
+/// in-progress gauge, the `/ramp` clock, the `/limited` gates, cached bodies, and the
+/// OAuth tokens and `/api/items` objects.
 /// Unchecked Sendable: every mutable member is guarded by `lock`, so it is safe to use from
 /// any event loop (LoadTests drive it from a thousand connections at once).
 final class ServerState: @unchecked Sendable {
@@ -15,6 +16,12 @@ final class ServerState: @unchecked Sendable {
     private var gates: [Int: CapacityGate] = [:]
     private var bodies = BodyCache()
     private var switches: [String: Int] = [:]
+    private var tokens = TokenStore()
+    private var items = ItemStore()
+
+    /// The pseudo-path under which `countUnauthorized()` counts, so that
+    /// `count(path:)` and `GET /count?path=unauthorized` read it like any request count.
+    static let unauthorizedPath = "unauthorized"
 
     /// The status `/switch?name=` answers with (200 unless set).
     func switchStatus(_ name: String) -> Int { lock.withLock { switches[name] ?? 200 } }
@@ -77,4 +84,26 @@ final class ServerState: @unchecked Sendable {
 
     /// A gzip body that inflates to `size` zero bytes for `/gzip`, built once per size.
     func gzipBody(size: Int) -> ByteBuffer { lock.withLock { bodies.gzip(size: size) } }
+
+    // MARK: - OAuth and /api/items
+
+    /// Issues an access token valid for `ttl` seconds from now.
+    func issueToken(ttl: Double) -> String { lock.withLock { tokens.issue(ttl: ttl, now: .now()) } }
+
+    /// Whether `token` was issued by this server and has not expired.
+    func isTokenValid(_ token: String) -> Bool { lock.withLock { tokens.isValid(token, now: .now()) } }
+
+    /// Counts one 401 answer under `unauthorizedPath`. Cleared by `reset()` with the others.
+    func countUnauthorized() { lock.withLock { counts[Self.unauthorizedPath, default: 0] += 1 } }
+
+    /// Stores `object` with a fresh id; the id and the stored JSON text.
+    func addItem(_ object: [String: Any]) throws -> (id: String, json: String) {
+        try lock.withLock { try items.add(object) }
+    }
+
+    /// The stored JSON text of item `id`, or nil.
+    func item(_ id: String) -> String? { lock.withLock { items.get(id) } }
+
+    /// Removes item `id`; whether it was there.
+    func removeItem(_ id: String) -> Bool { lock.withLock { items.remove(id) } }
 }

@@ -3,6 +3,13 @@
 #   bench/nginx/start.sh PORT_FAST PORT_SLEEP
 # PORT_FAST:  location / { return 200 "ok"; }
 #             location /static/ { alias PREFIX/static/; }            (files put there)
+#             JSON endpoints of the journey (bench/journey.sh), all `return`,
+#             default_type application/json, no module needed:
+#               POST   /items      -> 201 {"id":"42","ok":true}    (other methods: 405)
+#               GET    /items/ID   -> 200 {"id":"ID","name":"bag"} (ID = digits, echoed)
+#               DELETE /items/ID   -> 204, no body                 (other methods: 405)
+#             DELETE is told apart with `if ($request_method = DELETE) { return 204; }`
+#             inside the /items/ID location (`if` holding only `return` is safe).
 # PORT_SLEEP: location / { echo_sleep 0.05; echo "slept"; }   (echo module)
 #             location /sleep/SECONDS { echo_sleep SECONDS; }       (any delay, <= 999.999 s)
 # Prefix: bench/out/nginx (override with NGINX_PREFIX). Stop with stop.sh.
@@ -73,6 +80,19 @@ http {
         location / { return 200 "ok"; }
         # Static files from PREFIX/static/ (bench/agent_scrape.sh serves a copy of /metrics there)
         location /static/ { alias $prefix/static/; }
+        # The journey (bench/journey.sh): create, read, delete. nginx reads and
+        # discards a POST's body before it returns; the connection stays alive.
+        location = /items {
+            default_type application/json;
+            if (\$request_method != POST) { return 405; }
+            return 201 '{"id":"42","ok":true}';
+        }
+        location ~ "^/items/(?<item_id>[0-9]+)\$" {
+            default_type application/json;
+            if (\$request_method = DELETE) { return 204; }
+            if (\$request_method !~ "^(GET|HEAD)\$") { return 405; }
+            return 200 '{"id":"\$item_id","name":"bag"}';
+        }
     }
     server {
         listen 127.0.0.1:$port_sleep backlog=4096;

@@ -63,10 +63,12 @@ struct WindowThresholdResult {
                          activeVUs: Int, memo: WindowSnapshotMemo) -> [WindowThresholdResult] {
         guard !thresholds.isEmpty else { return [] }
         let perProbe = recorders.map { memo.snapshots($0) }
-        let probes = scenario.spec.probes.map { ThresholdProbe(name: $0.name, checkNames: $0.checks.map(\.name)) }
+        let probes = scenario.spec.probes.map { ThresholdProbe($0) }
+        let perStep = recorders.map { $0.stepWindowSnapshots(now: memo.now) }
         var out: [WindowThresholdResult] = []
         for (w, spec) in windows.enumerated() {
             let data = WindowThresholdData(scenario: scenario.name, probes: probes, windows: perProbe.map { $0[w] },
+                                           stepWindows: perStep.map { steps in steps.map { $0[w] } },
                                            activeVUs: Double(activeVUs), maxVUs: Double(scenario.spec.executor.maxVUs * probes.count))
             for t in thresholds {
                 if let r = t.evaluate(data) { out.append(WindowThresholdResult(threshold: t, window: spec.name, ok: r.ok, observed: r.observed)) }
@@ -90,7 +92,7 @@ struct RecorderSet {
         let reuse = previous.flatMap { $0.layout == layout && $0.windows == windows ? $0 : nil }
         return probes.map { p in
             if let r = reuse, let i = r.probes.firstIndex(of: p) { return r.recorders[i] }
-            return ProbeRecorder(checkCount: p.checks.count, layout: layout, windows: windows)
+            return ProbeRecorder(p, layout: layout, windows: windows)
         }
     }
 }

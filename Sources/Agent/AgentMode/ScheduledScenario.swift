@@ -120,7 +120,7 @@ final class ScheduledScenario: Sendable {
         var runLayout = layout
         runLayout.windowExtras = ThresholdNeeds.windowExtras(breakpoint ?? [])
         let runSink = RecorderSink(spec.probes.map {
-            ProbeRecorder(checkCount: $0.checks.count, layout: runLayout, windows: [RunMonitor.recentWindow])
+            ProbeRecorder($0, layout: runLayout, windows: [RunMonitor.recentWindow])
         })
         let tee = TeeSink([sink, runSink])
         let tracker = SteadyState(spec.executor).map { SoakTracker(steady: $0, probes: spec.probes.count, forwardingTo: tee) }

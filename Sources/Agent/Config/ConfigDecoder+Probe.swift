@@ -3,7 +3,7 @@ import Measurements
 import Probes
 
 extension ConfigDecoder {
-    static let probeKeys = ["name", "labels", "request", "expected_status", "checks"]
+    static let probeKeys = ["name", "labels", "request", "expected_status", "checks", "steps", "data", "auth", "defaults"]
 
     /// The decoded probes plus every name written (so scenarios naming a broken probe get no second error).
     struct DecodedProbes {
@@ -58,11 +58,36 @@ extension ConfigDecoder {
                 }
             }
             let labels = m["labels"].flatMap { decodeLabels($0, taken: agentLabels, takenWhere: "agent.labels") } ?? []
-            let request = m.required("request", example: "request: {url: https://example.com/}").flatMap(decodeRequest)
+            let scope = ValueScope()
+            let data = m["data"].map { decodeData($0, scope: scope) } ?? []
             let expected = m["expected_status"].flatMap { decodeStatusList($0) } ?? .k6Default
-            let checks = m["checks"].flatMap(decodeChecks) ?? []
-            if let name, let request {
-                spec = ProbeSpec(name: name, labels: labels, request: request, expectedStatus: expected, checks: checks)
+            if let stepsNode = m["steps"] {
+                // A journey: requests and checks live in its steps.
+                for key in ["request", "checks"] {
+                    if let e = m.entry(key) {
+                        context.error("a probe has request: or steps:, not both; move \"\(key)\" into a step", at: e.keyMark, path: e.value.path)
+                    }
+                }
+                let defaults = m["defaults"].flatMap(decodeDefaults)
+                let auth = m["auth"].flatMap { decodeAuth($0, tls: defaults?.tls ?? TLSOptions()) }
+                let steps = decodeSteps(stepsNode, defaults: defaults, expected: expected, scope: scope)
+                if let name, let steps {
+                    spec = ProbeSpec(name: name, labels: labels, steps: steps, data: data, auth: auth)
+                }
+                return
+            }
+            if let e = m.entry("defaults") {
+                context.error("defaults: is for journeys (a probe with steps:); put these keys under request:", at: e.keyMark, path: e.value.path)
+            }
+            let request = m.required("request", example: "request: {url: https://example.com/}")
+                .flatMap { decodeRequest($0, defaults: nil, scope: scope) }
+            let auth = m["auth"].flatMap { decodeAuth($0, tls: request?.0.tls ?? TLSOptions()) }
+            var checks = m["checks"].flatMap(decodeChecks) ?? []
+            if let c = m["checks"] { checks = resolveCheckValues(checks, at: c, scope: scope) }
+            if let name, let (request, templates) = request {
+                spec = ProbeSpec(name: name, labels: labels,
+                                 steps: [StepSpec(request: request, templates: templates, expectedStatus: expected, checks: checks)],
+                                 data: data, auth: auth)
             }
         }
         return clean ? spec : nil

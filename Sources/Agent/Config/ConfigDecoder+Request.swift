@@ -11,10 +11,16 @@ extension ConfigDecoder {
 
     /// `request:`; nil when any part is invalid.
     func decodeRequest(_ node: StrictNode) -> RequestSpec? {
+        decodeRequest(node, defaults: nil, scope: ValueScope()).map(\.0)
+    }
+
+    /// `request:` of a probe or step, starting from a journey's `defaults:`; `{{ }}` resolve in `scope`.
+    func decodeRequest(_ node: StrictNode, defaults: RequestSpec?, scope: ValueScope) -> (RequestSpec, RequestTemplates)? {
         var spec: RequestSpec?
+        var templates = RequestTemplates()
         let clean = recordsNoErrors {
             guard let m = node.mapping(keys: Self.requestKeys, what: "a request mapping (method:, url:, ...)") else { return }
-            var r = RequestSpec(url: "")
+            var r = defaults ?? RequestSpec(url: "")
             if let n = m["method"], let s = n.string(what: "an HTTP method like GET") {
                 let upper = s.uppercased()
                 if !upper.isEmpty, upper.allSatisfy({ $0.isASCII && $0.isLetter }) {
@@ -24,20 +30,47 @@ extension ConfigDecoder {
                 }
             }
             if let n = m.required("url", example: "url: https://example.com/health"), let s = n.string(what: "a URL") {
-                if Self.isHTTPURL(s) {
+                let t = template(s, escaping: .url, scope: scope, at: n)
+                // A URL with run-time values is checked with each value as "x"; one that starts with a value is checked when sent.
+                let shape = t??.render { _ in "x" } ?? s
+                if case .value? = t??.parts.first {
                     r.url = s
+                    templates.url = t!
+                } else if t == .some(nil) {
+                    // The template error is recorded.
+                } else if Self.isHTTPURL(shape) {
+                    r.url = s
+                    templates.url = t ?? nil
                 } else {
                     n.invalid("url", reason: nil, fix: "write an absolute http:// or https:// URL with a host, e.g. https://api.example.com/v1/health")
                 }
             }
-            if let n = m["headers"] { r.headers = decodeHeaders(n) }
+            if let n = m["headers"] {
+                let own = decodeHeaders(n, scope: scope, templates: &templates)
+                // A step's header replaces the default of the same name.
+                r.headers = (defaults?.headers ?? []).filter { d in !own.headers.contains { $0.name.lowercased() == d.name.lowercased() } }
+                let shift = r.headers.count
+                r.headers += own.headers
+                templates.headers = templates.headers.map { (index: $0.index + shift, value: $0.value) }
+            }
             r.bodies = decodeBodies(m)
+            if let e = m.entry("body"), r.bodies.count == 1 {
+                let text = String(decoding: r.bodies[0], as: UTF8.self)
+                let escaping: Template.Escaping
+                if case .scalar = e.value.node { escaping = .none } else { escaping = .json }
+                if let t = template(text, escaping: escaping, scope: scope, at: e.value) {
+                    templates.body = t
+                    if t != nil { r.bodies = [] }
+                }
+            } else if let e = m.entry("bodies"), r.bodies.contains(where: { String(decoding: $0, as: UTF8.self).contains("{{") }) {
+                e.value.fail("{{ }} works in body:, not bodies: (one of them is picked at random); use body: with a data source for varied bodies")
+            }
             if let n = m["timeout"], let d = n.duration(positive: true) { r.timeout = .seconds(d) }
             if let n = m["body_size_limit"], let b = n.byteSize() {
                 if b > 0 { r.bodySizeLimit = b } else { n.fail("body_size_limit must be greater than 0; e.g. 10MiB") }
             }
             if let n = m["follow_redirects"], let b = n.bool() { r.followRedirects = b }
-            if let n = m["http_version"], let v = n.oneOf(["1.1", "2"], what: "http_version") {
+            if let n = m["http_version"], let v = n.oneOf(Self.httpVersions, what: "http_version") {
                 r.httpVersion = HTTPVersionPreference(rawValue: v) ?? .auto
             }
             if let n = m["ip_protocol"], let v = n.oneOf(IPProtocol.allCases.map(\.rawValue), what: "ip_protocol") {
@@ -46,7 +79,7 @@ extension ConfigDecoder {
             if let n = m["tls"], let tls = decodeTLS(n) { r.tls = tls }
             spec = r
         }
-        return clean ? spec : nil
+        return clean ? spec.map { ($0, templates) } : nil
     }
 
     /// Absolute `http://` or `https://` URL with a host.
@@ -65,8 +98,9 @@ extension ConfigDecoder {
     }
 
     /// `headers:` in the order written; names are tokens, written once (case-insensitively).
-    func decodeHeaders(_ node: StrictNode) -> [HTTPHeader] {
-        guard let entries = node.freeMapping(what: "a mapping of header names to values") else { return [] }
+    /// Values holding `{{ }}` resolve in `scope` and are added to `templates`.
+    func decodeHeaders(_ node: StrictNode, scope: ValueScope?, templates: inout RequestTemplates) -> (headers: [HTTPHeader], ok: Bool) {
+        guard let entries = node.freeMapping(what: "a mapping of header names to values") else { return ([], false) }
         var headers: [HTTPHeader] = []
         for e in entries {
             guard Self.isToken(e.key) else {
@@ -84,9 +118,13 @@ extension ConfigDecoder {
                 e.value.fail("a header value cannot contain line breaks\(e.value.hasReferences ? " (after expansion)" : ""); put it on one line")
                 continue
             }
+            if let t = template(value, escaping: .none, scope: scope, at: e.value) {
+                guard let t else { continue }
+                templates.headers.append((index: headers.count, value: t))
+            }
             headers.append(HTTPHeader(name: e.key, value: value))
         }
-        return headers
+        return (headers, true)
     }
 
     /// `body`, `bodies` or `bodies_file` (only one).

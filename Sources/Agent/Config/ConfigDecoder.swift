@@ -38,7 +38,7 @@ final class ConfigDecoder {
     /// Kalm's own label names: a config label may not reuse them.
     static let reservedLabels: Set<String> = [
         "probe", "scenario", "code", "reason", "phase", "result", "check", "window", "quantile", "le", "stat",
-        "metric", "threshold",
+        "metric", "threshold", "step",
     ]
 
     /// `labels:` of the agent or a probe, sorted by name.

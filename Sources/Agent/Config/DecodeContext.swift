@@ -1,4 +1,5 @@
 import Foundation
+import Probes
 import Yams
 
 /// Shared state while decoding one config file: where errors go and how `${...}` expands.
@@ -9,6 +10,8 @@ final class DecodeContext {
     /// Directory that relative paths in the config (`bodies_file`, TLS files) are resolved against.
     let baseDirectory: String
     private(set) var errors: [ConfigError] = []
+    /// Data files loaded so far, by full path: one copy however many probes name a file.
+    var dataTables: [String: DataTable] = [:]
 
     init(file: String, expander: VariableExpander, baseDirectory: String) {
         self.file = file
@@ -40,6 +43,14 @@ final class DecodeContext {
             text = text.replacingOccurrences(of: s.value, with: s.reference)
         }
         errors.append(ConfigError(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0, path: path, message: text))
+    }
+
+    /// Records an error `offset` columns to the right of `mark` (a place inside a scalar).
+    func error(_ message: String, at mark: Mark?, offset: Int, path: String) {
+        error(message, at: mark, path: path)
+        if let mark, offset > 0, let last = errors.popLast() {
+            errors.append(ConfigError(file: last.file, line: mark.line, column: mark.column + offset, path: last.path, message: last.message))
+        }
     }
 
     /// The errors sorted by position (stable for errors at the same place).

@@ -27,6 +27,8 @@ final class RunController {
     /// What a finished run produced.
     struct Outcome {
         var stats: [ProbeStats]
+        /// Each journey probe's totals per step (empty for a single-request probe).
+        var stepStats: [[ProbeStats]]
         var elapsedSeconds: Double
         var vus: GaugeStats
         var vusMax: Int
@@ -41,7 +43,7 @@ final class RunController {
     func run(thresholds: RunThresholds, progress: ProgressReporter?, breakpoint: [Threshold]? = nil,
              soak: SteadyState? = nil) throws -> Outcome {
         let sink = RecorderSink(scenario.probes.map {
-            ProbeRecorder(checkCount: $0.checks.count, layout: layout, windows: [RunMonitor.recentWindow])
+            ProbeRecorder($0, layout: layout, windows: [RunMonitor.recentWindow])
         })
         let tracker = soak.map { SoakTracker(steady: $0, probes: scenario.probes.count, forwardingTo: sink) }
         let engineSink: ResultSink = tracker ?? sink
@@ -80,7 +82,7 @@ final class RunController {
         progress?.finish()
         let elapsed = Double(MonotonicClock.now() - engine.startedAt) / 1e9
         if vus.samples == 0 { vus.observe(Double(vusMax)) }
-        return Outcome(stats: sink.snapshots(), elapsedSeconds: elapsed, vus: vus, vusMax: vusMax,
+        return Outcome(stats: sink.snapshots(), stepStats: sink.recorders.map { $0.stepSnapshots() }, elapsedSeconds: elapsed, vus: vus, vusMax: vusMax,
                        aborted: signals.fired > 0, monitor: monitor, soak: tracker?.reports())
     }
 }

@@ -44,7 +44,7 @@ final class RunMonitor: Sendable {
         self.breakpoint = breakpoint
         self.sink = sink
         self.logger = logger
-        probes = scenario.probes.map { ThresholdProbe(name: $0.name, checkNames: $0.checks.map(\.name)) }
+        probes = scenario.probes.map { ThresholdProbe($0) }
         vusMax = scenario.executor.maxVUs * scenario.probes.count
         findings = Locked(Findings(breakpoint: breakpoint.map { _ in
             BreakpointResult(capacity: Array(repeating: 0, count: scenario.probes.count))
@@ -69,7 +69,8 @@ final class RunMonitor: Sendable {
             f.successHistory.append((elapsed, stats.map { $0.requests - $0.failedRequests }))
             if f.successHistory.count > 3 { f.successHistory.removeFirst() }
             let recent = sink.recorders.map { memo.snapshots($0)[0] }
-            let data = WindowThresholdData(scenario: scenario.name, probes: probes, windows: recent,
+            let stepRecent = sink.recorders.map { $0.stepWindowSnapshots(now: memo.now).map { $0[0] } }
+            let data = WindowThresholdData(scenario: scenario.name, probes: probes, windows: recent, stepWindows: stepRecent,
                                            activeVUs: Double(active), maxVUs: Double(vusMax))
             if let failing = bpThresholds.lazy.compactMap({ $0.evaluate(data) }).first(where: { !$0.ok }) {
                 f.breakpoint?.stoppedBy = failing
@@ -84,7 +85,8 @@ final class RunMonitor: Sendable {
             }
         }
         if f.abortedBy == nil, !thresholds.abortOnFail.isEmpty {
-            let data = RunThresholdData(scenario: scenario.name, probes: probes, stats: stats, elapsedSeconds: elapsed,
+            let data = RunThresholdData(scenario: scenario.name, probes: probes, stats: stats,
+                                        stepStats: sink.recorders.map { $0.stepSnapshots() }, elapsedSeconds: elapsed,
                                         vus: Double(active), vusMax: Double(vusMax))
             if let hit = thresholds.abortTrigger(data, elapsed: elapsed) {
                 f.abortedBy = hit
@@ -100,7 +102,8 @@ final class RunMonitor: Sendable {
     /// Every threshold over the whole run (k6's zero for metrics without samples); an
     /// abortOnFail verdict taken when the run stopped stands.
     func finalResults(stats: [ProbeStats], elapsed: Double, vus: Double) -> [ThresholdResult] {
-        let data = RunThresholdData(scenario: scenario.name, probes: probes, stats: stats, elapsedSeconds: elapsed,
+        let data = RunThresholdData(scenario: scenario.name, probes: probes, stats: stats,
+                                        stepStats: sink.recorders.map { $0.stepSnapshots() }, elapsedSeconds: elapsed,
                                     vus: vus, vusMax: Double(vusMax))
         var results = thresholds.evaluate(data)
         if let hit = abortedBy, let i = results.firstIndex(where: { $0.threshold == hit.threshold }), results[i].ok {
@@ -138,4 +141,5 @@ final class TeeSink: ResultSink {
     func recordDroppedIteration(probe: Int) { for s in sinks { s.recordDroppedIteration(probe: probe) } }
     func recordStartLag(probe: Int, lag: Duration) { for s in sinks { s.recordStartLag(probe: probe, lag: lag) } }
     func recordCertificateExpiry(probe: Int, unixSeconds: Double) { for s in sinks { s.recordCertificateExpiry(probe: probe, unixSeconds: unixSeconds) } }
+    func recordTokenFetch(probe: Int, failure: FailureReason?, duration: Duration) { for s in sinks { s.recordTokenFetch(probe: probe, failure: failure, duration: duration) } }
 }

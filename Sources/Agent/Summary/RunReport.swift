@@ -13,8 +13,12 @@ struct RunReport {
     let scenarioName: String
     let probeNames: [String]
     let checkNamesPerProbe: [[String]]
+    /// The probes as thresholds see them (steps included).
+    let thresholdProbes: [ThresholdProbe]
     /// Per probe, in config order.
     let perProbe: [ProbeStats]
+    /// Per journey probe, per step (empty for a single-request probe).
+    let perStep: [[ProbeStats]]
     /// All probes merged (checks excluded: see `checks`).
     let total: ProbeStats
     /// Checks summed by name over probes, in order of first appearance (as k6 groups them).
@@ -28,7 +32,9 @@ struct RunReport {
         scenarioName = scenario.name
         probeNames = scenario.probes.map(\.name)
         checkNamesPerProbe = scenario.probes.map { $0.checks.map(\.name) }
+        thresholdProbes = scenario.probes.map { ThresholdProbe($0) }
         perProbe = outcome.stats
+        perStep = outcome.stepStats
         var total = ProbeStats(checkCount: 0, layout: layout)
         for s in outcome.stats { total.merge(s, includingChecks: false) }
         self.total = total

@@ -76,6 +76,17 @@ struct SummaryExport {
                 rate("http_req_failed{probe:\(p)}", trues: s.failedRequests, falses: s.requests - s.failedRequests)
             }
         }
+        // A journey's steps, as k6 shows requests tagged with a step: `http_req_duration{step:create}`
+        // (`{probe:P,step:S}` when the run has several probes).
+        for (i, probe) in r.thresholdProbes.enumerated() where i < r.perStep.count {
+            for (k, step) in probe.steps.enumerated() where k < r.perStep[i].count {
+                let s = r.perStep[i][k]
+                let tag = r.probeNames.count > 1 ? "{probe:\(probe.name),step:\(step)}" : "{step:\(step)}"
+                trend("http_req_duration" + tag, s.trends[Trend.duration.rawValue])
+                counter("http_reqs" + tag, s.requests)
+                rate("http_req_failed" + tag, trues: s.failedRequests, falses: s.requests - s.failedRequests)
+            }
+        }
         for (metric, marks) in k6Thresholds {
             // A selector's sub-metric appears under its own key, as in k6's export.
             var m = metrics[metric] as? [String: Any] ?? subMetric(metric) ?? [:]
@@ -99,8 +110,8 @@ struct SummaryExport {
     private func subMetric(_ key: String) -> [String: Any]? {
         guard let (metric, selector) = try? Threshold.parseKey(key) else { return nil }
         let data = RunThresholdData(scenario: report.scenarioName,
-                                    probes: zip(report.probeNames, report.checkNamesPerProbe).map { ThresholdProbe(name: $0, checkNames: $1) },
-                                    stats: report.perProbe, elapsedSeconds: report.elapsedSeconds, vus: report.vus.value,
+                                    probes: report.thresholdProbes,
+                                    stats: report.perProbe, stepStats: report.perStep, elapsedSeconds: report.elapsedSeconds, vus: report.vus.value,
                                     vusMax: Double(report.vusMax))
         func v(_ a: ThresholdExpression.Aggregation) -> Double { data.observe(metric: metric, selector: selector, aggregation: a) ?? 0 }
         switch metric {

@@ -9,7 +9,7 @@ public enum MetricCatalogue {
     /// `kalm_http_request_failures_total`: failed requests by reason.
     public static let failures = MetricDescriptor(
         "kalm_http_request_failures_total", .counter, scope: .probe, labels: ["reason"],
-        help: "Failed HTTP requests by reason: dns, connect, tls, timeout, status, body_limit, other.")
+        help: "Failed HTTP requests by reason: dns, connect, tls, timeout, status, body_limit, other; journeys add capture and auth.")
     /// `kalm_http_request_duration_seconds`: duration of responses with an expected status, in seconds.
     public static let duration = MetricDescriptor(
         "kalm_http_request_duration_seconds", .histogram, scope: .probe, unit: "seconds",
@@ -18,10 +18,14 @@ public enum MetricCatalogue {
     public static let phases = MetricDescriptor(
         "kalm_http_request_phase_seconds", .histogram, scope: .probe, labels: ["phase"], unit: "seconds",
         help: "Time spent in each phase of a request: dns, connect, tls, send, wait (time to first byte), receive.")
+    /// `kalm_auth_token_fetches_total`: OAuth2 token fetches by result.
+    public static let tokenFetches = MetricDescriptor(
+        "kalm_auth_token_fetches_total", .counter, scope: .probe, labels: ["result"],
+        help: "OAuth2 client-credentials token fetches by result: success, or why it failed (auth, dns, connect, tls, timeout, status, other).")
     /// `kalm_iterations_total`: iterations by result.
     public static let iterations = MetricDescriptor(
         "kalm_iterations_total", .counter, scope: .probe, labels: ["result"],
-        help: "Iterations (one request, its checks, the think time) by result.")
+        help: "Iterations (one request, or one pass through a journey's steps, with checks and think time) by result.")
     /// `kalm_checks_total`: check outcomes by check and result.
     public static let checks = MetricDescriptor(
         "kalm_checks_total", .counter, scope: .probe, labels: ["check", "result"],
@@ -179,7 +183,7 @@ public enum MetricCatalogue {
 
     /// Every family (the writers sort families by name on output).
     public static let all: [MetricDescriptor] = [
-        requests, failures, duration, phases, iterations, checks, dataSent, dataReceived, droppedIterations, startLag,
+        requests, failures, duration, phases, tokenFetches, iterations, checks, dataSent, dataReceived, droppedIterations, startLag,
         probeSuccess, lastSuccess, certExpiry, windowLatency, windowAvailability, windowErrors, windowRate, vus, vusMax,
         buildInfo, reloadSuccessful, reloadSuccessAt, scenarioActive, thresholdPassing,
         lastRunAt, lastRunPassed, skippedRuns, soakDrift, soakSlope, soakErrors, soakWindowStart, soakWindowEnd, capacity,

@@ -26,6 +26,7 @@ public struct ProbeFamilies: Sendable {
         var failures = MetricFamily(MetricCatalogue.failures)
         var duration = MetricFamily(MetricCatalogue.duration)
         var phases = MetricFamily(MetricCatalogue.phases)
+        var tokens = MetricFamily(MetricCatalogue.tokenFetches)
         var iterations = MetricFamily(MetricCatalogue.iterations)
         var checks = MetricFamily(MetricCatalogue.checks)
         var sent = MetricFamily(MetricCatalogue.dataSent)
@@ -49,27 +50,43 @@ public struct ProbeFamilies: Sendable {
             for (pi, p) in s.probes.enumerated() {
                 let st = p.recorder.snapshot()
                 let base = labels([("probe", p.name), ("scenario", s.name)], p)
-                for code in 0..<st.requestsByCode.count where st.requestsByCode[code] > 0 {
-                    requests.add(Double(st.requestsByCode[code]), labels: base + [("code", String(code))])
+                // Request-level series: per step for a journey (a `step` label after the family's own labels).
+                let steps = p.journey.steps
+                let stepStats = steps.isEmpty ? [] : p.recorder.stepSnapshots()
+                let perRequest: [(MetricLabels, ProbeStats, Int?)] = steps.isEmpty
+                    ? [(base, st, nil)]
+                    : zip(steps, stepStats).enumerated().map { k, e in (stepLabels(base, e.0), e.1, k) }
+                for (rl, rs, step) in perRequest {
+                    for code in 0..<rs.requestsByCode.count where rs.requestsByCode[code] > 0 {
+                        requests.add(Double(rs.requestsByCode[code]), labels: rl + [("code", String(code))])
+                    }
+                    for r in FailureReason.allCases where p.journey.exposes(r) {
+                        failures.add(Double(rs.failuresByReason[Int(r.rawValue)]), labels: rl + [("reason", r.description)])
+                    }
+                    duration.addHistogram(labels: rl, upperBounds: buckets, bucketCounts: rs.durationBuckets.counts,
+                                          sum: rs.durationBuckets.sumSeconds)
+                    for ph in Phase.allCases {
+                        let h = rs.phaseBuckets[ph.rawValue]
+                        phases.addHistogram(labels: rl + [("phase", ph.label)], upperBounds: phaseBuckets,
+                                            bucketCounts: h.counts, sum: h.sumSeconds)
+                    }
+                    for (i, name) in p.checkNames.enumerated() where i < rs.checkPasses.count {
+                        if let step, i < p.journey.checkSteps.count, p.journey.checkSteps[i] != step { continue }
+                        checks.add(Double(rs.checkPasses[i]), labels: rl + [("check", name), ("result", "pass")])
+                        checks.add(Double(rs.checkFails[i]), labels: rl + [("check", name), ("result", "fail")])
+                    }
+                    sent.add(Double(rs.bytesSent), labels: rl)
+                    received.add(Double(rs.bytesReceived), labels: rl)
                 }
-                for r in FailureReason.allCases {
-                    failures.add(Double(st.failuresByReason[Int(r.rawValue)]), labels: base + [("reason", r.description)])
-                }
-                duration.addHistogram(labels: base, upperBounds: buckets, bucketCounts: st.durationBuckets.counts,
-                                      sum: st.durationBuckets.sumSeconds)
-                for ph in Phase.allCases {
-                    let h = st.phaseBuckets[ph.rawValue]
-                    phases.addHistogram(labels: base + [("phase", ph.label)], upperBounds: phaseBuckets,
-                                        bucketCounts: h.counts, sum: h.sumSeconds)
+                if p.journey.oauth2 {
+                    let t = p.recorder.tokenFetchSnapshot()
+                    tokens.add(Double(t.successes), labels: base + [("result", "success")])
+                    for r in FailureReason.allCases where r != .capture && r != .bodyLimit {
+                        tokens.add(Double(t.failures[Int(r.rawValue)]), labels: base + [("result", r.description)])
+                    }
                 }
                 iterations.add(Double(st.iterationsSucceeded), labels: base + [("result", "success")])
                 iterations.add(Double(st.iterationsFailed), labels: base + [("result", "failure")])
-                for (i, name) in p.checkNames.enumerated() where i < st.checkPasses.count {
-                    checks.add(Double(st.checkPasses[i]), labels: base + [("check", name), ("result", "pass")])
-                    checks.add(Double(st.checkFails[i]), labels: base + [("check", name), ("result", "fail")])
-                }
-                sent.add(Double(st.bytesSent), labels: base)
-                received.add(Double(st.bytesReceived), labels: base)
                 if s.openModel {
                     dropped.add(Double(st.droppedIterations), labels: base)
                     lag.addHistogram(labels: base, upperBounds: phaseBuckets, bucketCounts: st.startLagBuckets.counts,
@@ -89,12 +106,25 @@ public struct ProbeFamilies: Sendable {
                 }
                 for w in memo.snapshots(p.recorder) {
                     let wl = base + [("window", w.spec.name)]
+                    if let a = w.availability { winAvailability.add(a, labels: wl) }
+                    guard steps.isEmpty else { continue }
                     if w.data.latency.count > 0 {
                         winLatency.addSummary(labels: wl, quantiles: quantiles.map { ($0, w.latency(quantile: $0)!) })
                     }
-                    if let a = w.availability { winAvailability.add(a, labels: wl) }
                     if let e = w.errorRatio { winErrors.add(e, labels: wl) }
                     if let r = w.requestsPerSecond { winRate.add(r, labels: wl) }
+                }
+                if !steps.isEmpty {
+                    for (k, windows) in p.recorder.stepWindowSnapshots(now: monoNow).enumerated() where k < steps.count {
+                        for w in windows {
+                            let wl = stepLabels(base, steps[k]) + [("window", w.spec.name)]
+                            if w.data.latency.count > 0 {
+                                winLatency.addSummary(labels: wl, quantiles: quantiles.map { ($0, w.latency(quantile: $0)!) })
+                            }
+                            if let e = w.errorRatio { winErrors.add(e, labels: wl) }
+                            if let r = w.requestsPerSecond { winRate.add(r, labels: wl) }
+                        }
+                    }
                 }
                 if let active = s.activeVUs, pi < active.count {
                     vus.add(Double(active[pi]), labels: base)
@@ -103,8 +133,15 @@ public struct ProbeFamilies: Sendable {
             }
         }
         for (_, v) in certExpiry.sorted(by: { $0.key < $1.key }) { cert.add(v.0, labels: v.1) }
-        return [requests, failures, duration, phases, iterations, checks, sent, received, dropped, lag, success,
+        return [requests, failures, duration, phases, tokens, iterations, checks, sent, received, dropped, lag, success,
                 lastSuccess, cert, winLatency, winAvailability, winErrors, winRate, vus, vusMax]
+    }
+
+    /// `base` with `step` right after `probe` and `scenario` (a family's own labels, added with `+`, go before it).
+    private func stepLabels(_ base: MetricLabels, _ step: String) -> MetricLabels {
+        var out = base
+        out.insert((name: "step", value: step), at: min(2, out.count))
+        return out
     }
 
     /// `fixed` labels, then the probe's own, then the agent's.

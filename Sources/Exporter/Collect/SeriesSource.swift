@@ -27,7 +27,8 @@ public struct ScenarioSource: Sendable {
     public init(spec: ScenarioSpec, recorders: [ProbeRecorder], activeVUs: [Int]?) {
         self.init(name: spec.name,
                   probes: zip(spec.probes, recorders).map { p, r in
-                      ProbeSource(name: p.name, labels: p.labels, checkNames: p.checks.map(\.name), isHTTPS: p.isHTTPS, recorder: r)
+                      ProbeSource(name: p.name, labels: p.labels, checkNames: p.checks.map(\.name), isHTTPS: p.isHTTPS, recorder: r,
+                                  journey: ProbeSource.Journey(p))
                   },
                   openModel: spec.executor.isOpenModel, activeVUs: activeVUs, maxVUs: spec.executor.maxVUs)
     }
@@ -45,13 +46,54 @@ public struct ProbeSource: Sendable {
     public var isHTTPS: Bool
     /// The recorder holding the probe's statistics.
     public var recorder: ProbeRecorder
+    /// What the journey adds to the series: steps, and the failure reasons only journeys have.
+    public var journey: Journey
 
     /// A probe source from its parts.
-    public init(name: String, labels: [(String, String)], checkNames: [String], isHTTPS: Bool, recorder: ProbeRecorder) {
+    public init(name: String, labels: [(String, String)], checkNames: [String], isHTTPS: Bool, recorder: ProbeRecorder,
+                journey: Journey = Journey()) {
         self.name = name
         self.labels = labels
         self.checkNames = checkNames
         self.isHTTPS = isHTTPS
         self.recorder = recorder
+        self.journey = journey
+    }
+
+    /// A probe's steps and the reasons it can fail with beyond a single request's.
+    public struct Journey: Sendable {
+        /// Step names (the `step` label); empty for a single-request probe, whose series have no `step`.
+        public var steps: [String]
+        /// Each check's step index.
+        public var checkSteps: [Int]
+        /// Whether the probe has `auth.oauth2` (token fetch series, reason `auth`).
+        public var oauth2: Bool
+        /// Whether its steps capture or use run-time values (reason `capture`).
+        public var values: Bool
+
+        /// No journey: a plain single-request probe.
+        public init(steps: [String] = [], checkSteps: [Int] = [], oauth2: Bool = false, values: Bool = false) {
+            self.steps = steps
+            self.checkSteps = checkSteps
+            self.oauth2 = oauth2
+            self.values = values
+        }
+
+        /// What `spec` adds.
+        public init(_ spec: ProbeSpec) {
+            var oauth2 = false
+            if case .oauth2? = spec.auth { oauth2 = true }
+            self.init(steps: spec.isJourney ? spec.steps.map(\.name) : [], checkSteps: spec.checkSteps, oauth2: oauth2,
+                      values: spec.captureCount > 0 || spec.steps.contains { !$0.templates.isEmpty })
+        }
+
+        /// Whether the probe can fail for `reason` (the `reason` series it exposes).
+        public func exposes(_ reason: FailureReason) -> Bool {
+            switch reason {
+            case .capture: return values
+            case .auth: return oauth2
+            default: return true
+            }
+        }
     }
 }

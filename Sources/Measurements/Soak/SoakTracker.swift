@@ -64,6 +64,8 @@ public final class SoakTracker: ResultSink {
     public func recordStartLag(probe: Int, lag: Duration) { next.recordStartLag(probe: probe, lag: lag) }
     /// Forwards to the next sink.
     public func recordCertificateExpiry(probe: Int, unixSeconds: Double) { next.recordCertificateExpiry(probe: probe, unixSeconds: unixSeconds) }
+    /// Forwards token fetches.
+    public func recordTokenFetch(probe: Int, failure: FailureReason?, duration: Duration) { next.recordTokenFetch(probe: probe, failure: failure, duration: duration) }
 
     /// Drift, slope and error ratio per probe, over the slots that have ended by `now`.
     public func reports() -> [SoakReport] {

@@ -67,9 +67,11 @@ public struct ProbeStats: Sendable {
     public mutating func record(_ r: RequestResult) {
         requestsByCode[(r.status > 0 && r.status < 600) ? r.status : 0] &+= 1
         if let f = r.failure { failuresByReason[Int(f.rawValue)] &+= 1 }
-        if r.success { iterationsSucceeded &+= 1 } else { iterationsFailed &+= 1 }
-        for i in 0..<min(r.checkCount, checkPasses.count) {
-            if r.checkPassed(i) { checkPasses[i] &+= 1 } else { checkFails[i] &+= 1 }
+        if r.endsIteration {
+            if r.iterationSuccess { iterationsSucceeded &+= 1 } else { iterationsFailed &+= 1 }
+        }
+        for i in 0..<r.checkCount where r.checkBase + i < checkPasses.count {
+            if r.checkPassed(i) { checkPasses[r.checkBase + i] &+= 1 } else { checkFails[r.checkBase + i] &+= 1 }
         }
         bytesSent &+= UInt64(r.bytesSent)
         bytesReceived &+= UInt64(r.bytesReceived)
@@ -95,9 +97,11 @@ public struct ProbeStats: Sendable {
             phaseBuckets[Phase.wait.rawValue].record(micros: r.wait)
             phaseBuckets[Phase.receive.rawValue].record(micros: r.receive)
         }
-        lastSuccess = r.success
-        lastFinishedAt = r.finishedAt
-        if r.success { lastSuccessAt = r.finishedAt }
+        if r.endsIteration {
+            lastSuccess = r.iterationSuccess
+            lastFinishedAt = r.finishedAt
+            if r.iterationSuccess { lastSuccessAt = r.finishedAt }
+        }
     }
 
     /// Counts one ended iteration and adds its duration, in microseconds, to the `iteration_duration` trend.

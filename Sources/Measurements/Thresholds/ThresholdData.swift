@@ -1,3 +1,5 @@
+import Probes
+
 /// What a threshold is evaluated over: the whole run, or one rolling window.
 public protocol ThresholdData {
     /// The observed value in k6's units (trends in ms, rates 0–1, counter rates per second),
@@ -33,11 +35,32 @@ public struct ThresholdProbe: Sendable {
     public var name: String
     /// The names of the probe's checks, in order, which `{check:NAME}` selects.
     public var checkNames: [String]
+    /// A journey's step names, which `{step:NAME}` selects; empty for a single-request probe.
+    public var steps: [String]
+    /// For each check, the index of its step.
+    public var checkSteps: [Int]
 
-    /// A probe named `name` with checks `checkNames`.
-    public init(name: String, checkNames: [String]) {
+    /// A probe named `name` with checks `checkNames` and, for a journey, `steps` (`checkSteps` gives each check's step).
+    public init(name: String, checkNames: [String], steps: [String] = [], checkSteps: [Int] = []) {
         self.name = name
         self.checkNames = checkNames
+        self.steps = steps
+        self.checkSteps = checkSteps
+    }
+
+    /// The probe as `spec` defines it.
+    public init(_ spec: ProbeSpec) {
+        self.init(name: spec.name, checkNames: spec.checks.map(\.name), steps: spec.isJourney ? spec.steps.map(\.name) : [],
+                  checkSteps: spec.checkSteps)
+    }
+
+    /// Whether check `c` is selected by `sel`'s check and step keys.
+    func selects(check c: Int, _ sel: ThresholdSelector) -> Bool {
+        if let name = sel.check, checkNames[c] != name { return false }
+        if let step = sel.step {
+            guard let k = steps.firstIndex(of: step), c < checkSteps.count, checkSteps[c] == k else { return false }
+        }
+        return true
     }
 }
 
@@ -49,6 +72,8 @@ public struct RunThresholdData: ThresholdData, Sendable {
     public var probes: [ThresholdProbe]
     /// Each probe's totals so far.
     public var stats: [ProbeStats]
+    /// Each journey probe's totals per step (empty for a single-request probe).
+    public var stepStats: [[ProbeStats]]
     /// Seconds since the run started: counter rates divide by this.
     public var elapsedSeconds: Double
     /// The `vus` gauge's current value, and `vus_max`.
@@ -57,10 +82,12 @@ public struct RunThresholdData: ThresholdData, Sendable {
     public var vusMax: Double
 
     /// The data of a run of `scenario` after `elapsedSeconds` seconds.
-    public init(scenario: String, probes: [ThresholdProbe], stats: [ProbeStats], elapsedSeconds: Double, vus: Double, vusMax: Double) {
+    public init(scenario: String, probes: [ThresholdProbe], stats: [ProbeStats], stepStats: [[ProbeStats]] = [],
+                elapsedSeconds: Double, vus: Double, vusMax: Double) {
         self.scenario = scenario
         self.probes = probes
         self.stats = stats
+        self.stepStats = stepStats
         self.elapsedSeconds = elapsedSeconds
         self.vus = vus
         self.vusMax = vusMax
@@ -68,13 +95,20 @@ public struct RunThresholdData: ThresholdData, Sendable {
 
     private func selected(_ sel: ThresholdSelector) -> [Int] {
         if let s = sel.scenario, s != scenario { return [] }
-        return probes.indices.filter { sel.probe == nil || probes[$0].name == sel.probe }
+        return probes.indices.filter { (sel.probe == nil || probes[$0].name == sel.probe) && (sel.step == nil || probes[$0].steps.contains(sel.step!)) }
     }
 
     /// The observed value over the whole run so far; nil when the selected probes have no sample of a trend or rate.
     public func observe(metric: ThresholdMetric, selector sel: ThresholdSelector,
                         aggregation agg: ThresholdExpression.Aggregation) -> Double? {
         let idx = selected(sel)
+        // `{step:NAME}` reads the step's own totals (checks are told apart by their step instead).
+        var stats = self.stats
+        if let step = sel.step, metric != .rate(.checks) {
+            for i in idx {
+                if let k = probes[i].steps.firstIndex(of: step), i < stepStats.count, k < stepStats[i].count { stats[i] = stepStats[i][k] }
+            }
+        }
         switch metric {
         case .trend(let t):
             var h: LogLinearHistogram?
@@ -102,7 +136,7 @@ public struct RunThresholdData: ThresholdData, Sendable {
         case .rate(.checks):
             var pass: UInt64 = 0, total: UInt64 = 0
             for i in idx {
-                for (c, name) in probes[i].checkNames.enumerated() where sel.check == nil || sel.check == name {
+                for c in probes[i].checkNames.indices where probes[i].selects(check: c, sel) {
                     pass += stats[i].checkPasses[c]
                     total += stats[i].checkPasses[c] + stats[i].checkFails[c]
                 }
@@ -135,16 +169,20 @@ public struct WindowThresholdData: ThresholdData, Sendable {
     public var probes: [ThresholdProbe]
     /// The window's merged contents, per probe.
     public var windows: [WindowSnapshot]
+    /// A journey probe's window per step (empty for a single-request probe).
+    public var stepWindows: [[WindowSnapshot]]
     /// VUs running now: the `vus` gauge.
     public var activeVUs: Double
     /// The most VUs the executor may use: the `vus_max` gauge.
     public var maxVUs: Double
 
     /// The data of one rolling window of `scenario`.
-    public init(scenario: String, probes: [ThresholdProbe], windows: [WindowSnapshot], activeVUs: Double, maxVUs: Double) {
+    public init(scenario: String, probes: [ThresholdProbe], windows: [WindowSnapshot], stepWindows: [[WindowSnapshot]] = [],
+                activeVUs: Double, maxVUs: Double) {
         self.scenario = scenario
         self.probes = probes
         self.windows = windows
+        self.stepWindows = stepWindows
         self.activeVUs = activeVUs
         self.maxVUs = maxVUs
     }
@@ -153,8 +191,14 @@ public struct WindowThresholdData: ThresholdData, Sendable {
     public func observe(metric: ThresholdMetric, selector sel: ThresholdSelector,
                         aggregation agg: ThresholdExpression.Aggregation) -> Double? {
         if let s = sel.scenario, s != scenario { return nil }
-        let idx = probes.indices.filter { sel.probe == nil || probes[$0].name == sel.probe }
-        let data = idx.map { windows[$0].data }
+        let idx = probes.indices.filter { (sel.probe == nil || probes[$0].name == sel.probe) && (sel.step == nil || probes[$0].steps.contains(sel.step!)) }
+        let data = idx.map { i -> WindowSlot in
+            if let step = sel.step, metric != .rate(.checks), let k = probes[i].steps.firstIndex(of: step),
+               i < stepWindows.count, k < stepWindows[i].count {
+                return stepWindows[i][k].data
+            }
+            return windows[i].data
+        }
         switch metric {
         case .trend(let t):
             var h: LogLinearHistogram?
@@ -177,7 +221,7 @@ public struct WindowThresholdData: ThresholdData, Sendable {
         case .rate(.checks):
             var pass: UInt64 = 0, total: UInt64 = 0
             for (k, i) in idx.enumerated() {
-                for (c, name) in probes[i].checkNames.enumerated() where sel.check == nil || sel.check == name {
+                for c in probes[i].checkNames.indices where probes[i].selects(check: c, sel) {
                     pass += data[k].checkPasses[c]
                     total += data[k].checkPasses[c] + data[k].checkFails[c]
                 }

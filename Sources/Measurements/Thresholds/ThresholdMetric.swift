@@ -59,6 +59,16 @@ public enum ThresholdMetric: Sendable, Equatable, Hashable {
         }
     }
 
+    /// Whether the metric is about requests (or checks), so journeys keep it per step.
+    public var isRequestLevel: Bool {
+        switch self {
+        case .trend(let t): return t != .iterationDuration
+        case .rate(let r): return r != .availability
+        case .counter(let c): return c == .httpReqs || c == .dataSent || c == .dataReceived
+        case .gauge: return false
+        }
+    }
+
     /// k6's word for the kind, used in messages.
     public var kindName: String {
         switch self {

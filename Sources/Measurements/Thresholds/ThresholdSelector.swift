@@ -1,5 +1,5 @@
 /// A sub-metric selector: `{probe:valuations}`, `{scenario:smoke}`, `{status:200}`,
-/// `{check:has id}`, `{expected_response:true}`; several may be combined with commas.
+/// `{check:has id}`, `{expected_response:true}`, `{step:create}`; several may be combined with commas.
 public struct ThresholdSelector: Sendable, Equatable, Hashable {
     /// `{probe:NAME}`: only the probe with this name; nil selects every probe.
     public var probe: String?
@@ -11,9 +11,13 @@ public struct ThresholdSelector: Sendable, Equatable, Hashable {
     public var check: String?
     /// `{expected_response:true}`: only responses with an expected status (http_req_duration); never false.
     public var expectedResponse: Bool?
+    /// `{step:NAME}`: only the journey steps with this name (request-level metrics and checks).
+    public var step: String?
 
     /// A selector with the given keys; with none, it selects everything.
-    public init(probe: String? = nil, scenario: String? = nil, status: Int? = nil, check: String? = nil, expectedResponse: Bool? = nil) {
+    public init(probe: String? = nil, scenario: String? = nil, status: Int? = nil, check: String? = nil,
+                expectedResponse: Bool? = nil, step: String? = nil) {
+        self.step = step
         self.probe = probe
         self.scenario = scenario
         self.status = status
@@ -22,7 +26,7 @@ public struct ThresholdSelector: Sendable, Equatable, Hashable {
     }
 
     /// Whether no key is set, so everything is selected.
-    public var isEmpty: Bool { probe == nil && scenario == nil && status == nil && check == nil && expectedResponse == nil }
+    public var isEmpty: Bool { probe == nil && scenario == nil && status == nil && check == nil && expectedResponse == nil && step == nil }
 
     /// Parses the text between the braces. Throws `ThresholdError` naming the problem.
     static func parse(_ text: String, metric: ThresholdMetric) throws -> ThresholdSelector {
@@ -57,8 +61,13 @@ public struct ThresholdSelector: Sendable, Equatable, Hashable {
                     throw ThresholdError("{expected_response:true} works on http_req_duration, not \(metric.name)")
                 }
                 s.expectedResponse = true
+            case "step":
+                guard metric.isRequestLevel else {
+                    throw ThresholdError("{step:...} works on request metrics (http_req_*, http_reqs, checks, data_*), not \(metric.name): iterations are per probe")
+                }
+                s.step = value
             default:
-                throw ThresholdError("unknown selector \"\(key)\"; kalm knows probe, scenario, status, check, expected_response")
+                throw ThresholdError("unknown selector \"\(key)\"; kalm knows probe, scenario, step, status, check, expected_response")
             }
         }
         return s

@@ -60,9 +60,11 @@ public struct WindowSlot: Sendable {
         } else {
             latency.record(r.duration)
         }
-        if r.success { iterationsSucceeded &+= 1 } else { iterationsFailed &+= 1 }
-        for i in 0..<min(r.checkCount, checkPasses.count) {
-            if r.checkPassed(i) { checkPasses[i] &+= 1 } else { checkFails[i] &+= 1 }
+        if r.endsIteration {
+            if r.iterationSuccess { iterationsSucceeded &+= 1 } else { iterationsFailed &+= 1 }
+        }
+        for i in 0..<r.checkCount where r.checkBase + i < checkPasses.count {
+            if r.checkPassed(i) { checkPasses[r.checkBase + i] &+= 1 } else { checkFails[r.checkBase + i] &+= 1 }
         }
         bytesSent &+= UInt64(r.bytesSent)
         bytesReceived &+= UInt64(r.bytesReceived)

@@ -25,12 +25,35 @@ public enum CheckEvaluator {
         }
     }
 
+    /// The body parsed at most once per response, shared by checks and captures.
+    struct ParsedBody {
+        private var json: Any?? = nil
+        private var text: String? = nil
+
+        mutating func json(_ body: [UInt8]) -> Any? {
+            if json == nil {
+                json = .some(try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]))
+            }
+            return json!
+        }
+
+        mutating func text(_ body: [UInt8]) -> String {
+            if text == nil { text = String(decoding: body, as: UTF8.self) }
+            return text!
+        }
+    }
+
     /// Bit i of the result is set when check i passed.
     public static func evaluate(_ checks: [CheckSpec], on r: Response) -> UInt64 {
+        var parsed = ParsedBody()
+        return evaluate(checks, on: r, parsed: &parsed, values: { _ in nil })
+    }
+
+    /// Bit i of the result is set when check i passed; `values` resolves run-time references.
+    static func evaluate(_ checks: [CheckSpec], on r: Response, parsed: inout ParsedBody,
+                         values: (ValueRef) -> String?) -> UInt64 {
         guard r.completed, !checks.isEmpty else { return 0 }
         var mask: UInt64 = 0
-        var json: Any?? = nil  // parsed lazily, once
-        var text: String? = nil
         for (i, c) in checks.enumerated() {
             let ok: Bool
             switch c.kind {
@@ -39,27 +62,42 @@ public enum CheckEvaluator {
             case .maxDuration(let us):
                 ok = r.durationMicros <= us
             case .jsonPath(let path, let pred):
-                if json == nil {
-                    json = .some(try? JSONSerialization.jsonObject(with: Data(r.body), options: [.fragmentsAllowed]))
-                }
-                guard let doc = json!, let v = path.evaluate(doc) else { ok = false; break }
+                guard let doc = parsed.json(r.body), let v = path.evaluate(doc) else { ok = false; break }
                 switch pred {
                 case .exists: ok = true
                 case .equals(let want): ok = JSONPath.text(of: v) == want
+                case .equalsValue(let t): ok = t.render(values).map { JSONPath.text(of: v) == $0 } ?? false
                 case .matches(let p): ok = p.matches(JSONPath.text(of: v))
                 }
             case .bodyMatches(let p):
-                if text == nil { text = String(decoding: r.body, as: UTF8.self) }
-                ok = p.matches(text!)
+                ok = p.matches(parsed.text(r.body))
             case .bodyNotMatches(let p):
-                if text == nil { text = String(decoding: r.body, as: UTF8.self) }
-                ok = !p.matches(text!)
+                ok = !p.matches(parsed.text(r.body))
             case .header(let name, let p):
                 ok = headerValues(named: name, in: r.rawHeaders).contains { p.matches($0) }
             }
             if ok { mask |= 1 << UInt64(i) }
         }
         return mask
+    }
+
+    /// The value `source` takes from a response; nil when it finds nothing.
+    static func capture(_ source: CaptureSource, on r: Response, parsed: inout ParsedBody) -> String? {
+        switch source {
+        case .status:
+            return r.status > 0 ? String(r.status) : nil
+        case .header(let name):
+            return headerValues(named: name, in: r.rawHeaders).first
+        case .jsonPath(let path):
+            guard let doc = parsed.json(r.body), let v = path.evaluate(doc), !(v is NSNull) else { return nil }
+            return JSONPath.text(of: v)
+        case .regex(let p):
+            let text = parsed.text(r.body)
+            guard let m = p.regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) else { return nil }
+            let group = m.numberOfRanges > 1 ? m.range(at: 1) : m.range
+            guard group.location != NSNotFound, let range = Range(group, in: text) else { return nil }
+            return String(text[range])
+        }
     }
 
     /// Values of the headers named `name` (case-insensitive) in a raw header block.

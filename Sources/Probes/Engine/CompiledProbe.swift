@@ -1,53 +1,118 @@
 import CCurl
 
-/// A probe prepared for the engine: the header list libcurl needs, kept alive for the
-/// engine's lifetime and shared read-only by every engine thread.
+/// A probe prepared for one engine: its steps' header lists, its data cursors and its
+/// token source, shared read-only (cursors and token source lock) by every engine thread.
 final class CompiledProbe {
     let index: Int
     let spec: ProbeSpec
-    /// `curl_slist` of the request headers (libcurl does not copy it).
+    let steps: [CompiledStep]
+    /// One per `spec.data`, handing out rows for this engine run.
+    let cursors: [DataCursor]
+    /// The OAuth2 token shared by the probe's VUs; nil without `auth.oauth2`.
+    let token: TokenSource?
+    let isHTTPS: Bool
+    /// Whether any step has run-time values, so a VU keeps per-iteration values.
+    let usesValues: Bool
+
+    init(index: Int, spec: ProbeSpec, endless: Bool, sink: ResultSink) {
+        self.index = index
+        self.spec = spec
+        isHTTPS = spec.isHTTPS
+        var basic: String?
+        if case .basic(let user, let password)? = spec.auth {
+            basic = "Authorization: Basic " + Base64.encode(Array("\(user):\(password)".utf8))
+        }
+        let bases = spec.checkBases
+        steps = spec.steps.enumerated().map {
+            CompiledStep(index: $0.offset, spec: $0.element, checkBase: bases[$0.offset], basicAuth: basic,
+                         bearer: { if case .oauth2? = spec.auth { return true } else { return false } }())
+        }
+        cursors = spec.data.map { DataCursor(spec: $0, wraps: endless) }
+        if case .oauth2(let o)? = spec.auth {
+            token = TokenSource(spec: o, probe: index, sink: sink)
+        } else {
+            token = nil
+        }
+        usesValues = !spec.data.isEmpty || spec.captureCount > 0
+            || spec.steps.contains { !$0.templates.isEmpty || $0.checks.contains { $0.kind.usesValues } }
+    }
+}
+
+/// One step prepared for libcurl: the header list of its fixed headers (libcurl does not
+/// copy it), what its checks and captures need kept, and its URL with the server name applied.
+final class CompiledStep {
+    let index: Int
+    let spec: StepSpec
+    let checkBase: Int
+    /// `curl_slist` of the fixed request headers.
     let headerList: UnsafeMutablePointer<curl_slist>?
+    /// Fixed header lines, for steps that build their list per request.
+    let fixedLines: [String]
+    /// Whether the header list is built per request (templated headers or a bearer token).
+    let dynamicHeaders: Bool
+    /// Whether an OAuth2 bearer token is added (the step sets no Authorization header itself).
+    let bearer: Bool
     let needsBody: Bool
     let needsHeaders: Bool
+    let hasBody: Bool
     let isHTTPS: Bool
     /// URL to request and a `CONNECT_TO` entry when `tls.server_name` overrides the host.
     let effectiveURL: String
     let connectTo: UnsafeMutablePointer<curl_slist>?
 
-    init(index: Int, spec: ProbeSpec) {
+    init(index: Int, spec: StepSpec, checkBase: Int, basicAuth: String?, bearer: Bool) {
         self.index = index
         self.spec = spec
-        var list: UnsafeMutablePointer<curl_slist>? = nil
+        self.checkBase = checkBase
+        let request = spec.request
+        let templated = Set(spec.templates.headers.map(\.index))
+        var lines: [String] = []
         var hasUserAgent = false
-        for h in spec.request.headers {
-            if h.name.lowercased() == "user-agent" { hasUserAgent = true }
-            // "Name:" with an empty value would make libcurl drop the header; "Name;" sends it empty.
-            let line = h.value.isEmpty ? "\(h.name);" : "\(h.name): \(h.value)"
-            list = curl_slist_append(list, line)
+        var hasAuthorization = false
+        for (i, h) in request.headers.enumerated() {
+            let name = h.name.lowercased()
+            if name == "user-agent" { hasUserAgent = true }
+            if name == "authorization" { hasAuthorization = true }
+            if templated.contains(i) { continue }
+            lines.append(Self.line(h.name, h.value))
         }
-        if !hasUserAgent { list = curl_slist_append(list, "User-Agent: \(KalmVersion.userAgent)") }
-        if !spec.request.bodies.isEmpty {
-            // k6 never waits for 100-continue; neither do we.
-            list = curl_slist_append(list, "Expect:")
-        }
-        headerList = list
-        needsBody = spec.checks.contains { $0.kind.needsBody }
-        needsHeaders = spec.checks.contains { $0.kind.needsHeaders }
-        let url = spec.request.url
-        isHTTPS = spec.isHTTPS
-        if let sni = spec.request.tls.serverName, isHTTPS, let parts = URLParts(url) {
-            // libcurl has no SNI option: request the server name and connect to the real host.
-            effectiveURL = parts.replacingHost(with: sni)
-            connectTo = curl_slist_append(nil, "\(sni):\(parts.port):\(parts.host):\(parts.port)")
-        } else {
-            effectiveURL = url
-            connectTo = nil
-        }
+        if !hasUserAgent { lines.append("User-Agent: \(KalmVersion.userAgent)") }
+        // k6 never waits for 100-continue; neither do we.
+        if !request.bodies.isEmpty || spec.templates.body != nil { lines.append("Expect:") }
+        // A header the step writes itself wins over the probe's auth.
+        if let basicAuth, !hasAuthorization { lines.append(basicAuth) }
+        self.bearer = bearer && !hasAuthorization
+        fixedLines = lines
+        dynamicHeaders = !templated.isEmpty || self.bearer
+        headerList = dynamicHeaders ? nil : Self.slist(lines)
+        needsBody = spec.checks.contains { $0.kind.needsBody } || spec.captures.contains { $0.source.needsBody }
+        needsHeaders = spec.checks.contains { $0.kind.needsHeaders } || spec.captures.contains { $0.source.needsHeaders }
+        hasBody = !request.bodies.isEmpty || spec.templates.body != nil
+        isHTTPS = request.url.lowercased().hasPrefix("https://")
+        (effectiveURL, connectTo) = Self.route(request.url, serverName: request.tls.serverName)
     }
 
     deinit {
         curl_slist_free_all(headerList)
         curl_slist_free_all(connectTo)
+    }
+
+    /// "Name:" with an empty value would make libcurl drop the header; "Name;" sends it empty.
+    static func line(_ name: String, _ value: String) -> String {
+        value.isEmpty ? "\(name);" : "\(name): \(value)"
+    }
+
+    static func slist(_ lines: [String]) -> UnsafeMutablePointer<curl_slist>? {
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        for l in lines { list = curl_slist_append(list, l) }
+        return list
+    }
+
+    /// The URL to ask libcurl for, and where to connect, when `server_name` overrides the host:
+    /// libcurl has no SNI option, so the server name goes in the URL and `CONNECT_TO` reaches the real host.
+    static func route(_ url: String, serverName: String?) -> (String, UnsafeMutablePointer<curl_slist>?) {
+        guard let sni = serverName, url.lowercased().hasPrefix("https://"), let parts = URLParts(url) else { return (url, nil) }
+        return (parts.replacingHost(with: sni), curl_slist_append(nil, "\(sni):\(parts.port):\(parts.host):\(parts.port)"))
     }
 }
 
@@ -86,6 +151,25 @@ struct URLParts {
 
     func replacingHost(with newHost: String) -> String {
         url.replacingCharacters(in: hostRange, with: newHost)
+    }
+}
+
+/// Standard base64 (RFC 4648 §4), for basic auth.
+enum Base64 {
+    static func encode(_ bytes: [UInt8]) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i < bytes.count {
+            let b0 = bytes[i], b1 = i + 1 < bytes.count ? bytes[i + 1] : 0, b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+            out.append(table[Int(b0 >> 2)])
+            out.append(table[Int((b0 & 3) << 4 | b1 >> 4)])
+            out.append(i + 1 < bytes.count ? table[Int((b1 & 15) << 2 | b2 >> 6)] : UInt8(ascii: "="))
+            out.append(i + 2 < bytes.count ? table[Int(b2 & 63)] : UInt8(ascii: "="))
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

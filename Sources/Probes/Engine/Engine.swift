@@ -27,6 +27,8 @@ public final class Engine: @unchecked Sendable {
     /// Monotonic ns when `start()` was called (0 before).
     public private(set) var startedAt: UInt64 = 0
     private var onFinish: (@Sendable () -> Void)?
+    /// The OAuth2 token sources of the probes that have one; they stop when the threads end.
+    private let tokens: [TokenSource]
 
     /// - Parameters:
     ///   - scenario: what to run.
@@ -39,11 +41,17 @@ public final class Engine: @unchecked Sendable {
         let n = max(1, min(256, threads))
         threadCount = n
         control = EngineControl(threads: n, probes: scenario.probes.count)
-        let compiled = scenario.probes.enumerated().map { CompiledProbe(index: $0.offset, spec: $0.element) }
+        let sinks = (0..<n).map { sinkFactory($0) }
+        // A `unique` data source starts over only in a scenario that never ends (the agent's continuous ones).
+        let endless = !scenario.executor.duration.isFinite
+        let compiled = scenario.probes.enumerated().map {
+            CompiledProbe(index: $0.offset, spec: $0.element, endless: endless, sink: sinks[0])
+        }
+        tokens = compiled.compactMap(\.token)
         var ts: [EngineThread] = []
         for i in 0..<n {
             ts.append(try EngineThread(index: i, threadCount: n, scenario: scenario, probes: compiled,
-                                       sink: sinkFactory(i), control: control))
+                                       sink: sinks[i], control: control))
         }
         self.threads = ts
     }
@@ -55,11 +63,13 @@ public final class Engine: @unchecked Sendable {
         let t0 = MonotonicClock.now()
         startedAt = t0
         willStart?(t0)
+        tokens.forEach { $0.start() }
         for t in threads {
             finished.enter()
             let thread = Thread { [self] in
                 t.run(startedAt: t0)
                 if finishedCount.add(1, ordering: .acquiringAndReleasing).newValue == threadCount {
+                    self.tokens.forEach { $0.stop() }
                     self.onFinish?()
                 }
                 finished.leave()

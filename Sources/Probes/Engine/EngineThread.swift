@@ -220,7 +220,7 @@ final class EngineThread {
         guard probeVUs[probe].count < owned[probe].count else { return nil }
         let globalIndex = owned[probe][probeVUs[probe].count]
         guard let vu = try? VirtualUser(probe: probes[probe], globalIndex: globalIndex, localIndex: Int32(vus.count),
-                                        connectionReuse: scenario.connectionReuse) else { return nil }
+                                        connectionReuse: scenario.connectionReuse, seed: rng.next()) else { return nil }
         vus.append(vu)
         probeVUs[probe].append(vu)
         return vu
@@ -303,21 +303,71 @@ final class EngineThread {
     @inline(__always)
     private func startIteration(_ vu: VirtualUser, now: UInt64) {
         vu.iterationStart = now
-        vu.prepareRequest(bodyChoice: Int(truncatingIfNeeded: rng.next() >> 1), now: now)
+        guard vu.beginIteration() else {
+            // A `unique` data source ran out: this VU starts no more iterations.
+            vu.state = .idle
+            if isOpenModel {
+                release(vu)
+                sink.recordDroppedIteration(probe: vu.probe.index)
+            }
+            return
+        }
+        startStep(vu, now: now)
+    }
+
+    /// Sends the VU's current step, or waits for its token, or fails it without a request.
+    private func startStep(_ vu: VirtualUser, now: UInt64) {
+        switch vu.prepareRequest(bodyChoice: Int(truncatingIfNeeded: rng.next() >> 1), now: now) {
+        case .ready:
+            break
+        case .waitForToken:
+            wait(vu, now: now, for: 10_000_000, then: .resumeStep)
+            return
+        case .fail(let reason):
+            var result = ResponseReader.unsent(vu, reason: reason, now: now)
+            stepFinished(vu, &result, now: now)
+            return
+        }
         if curl_multi_add_handle(multi, vu.easy) != CURLM_OK {
+            if vu.state == .inFlight, vu.retiring { retiringInFlight -= 1 }
             vu.state = .idle
             return
         }
+        vu.iterationSentNothing = false
+        if vu.state != .inFlight, vu.retiring { retiringInFlight += 1 }
         vu.state = .inFlight
         inFlight += 1
+    }
+
+    /// Sets a timer for `vu`: a pause between steps, a token wait, or think time.
+    private func wait(_ vu: VirtualUser, now: UInt64, for ns: UInt64, then action: VirtualUser.TimerAction) {
+        if vu.state == .inFlight, vu.retiring {
+            // A retiring VU does not sleep: its iteration ends here, uncounted (see retire).
+            retiringInFlight -= 1
+            vu.retiring = false
+            vu.hardDeadline = .max
+            vu.state = .idle
+            if isOpenModel { release(vu) }
+            return
+        }
+        vu.state = .thinking
+        vu.timerAction = action
+        vu.generation &+= 1
+        timers.push(.init(deadline: now &+ ns, vu: vu.localIndex, generation: vu.generation))
     }
 
     private func timerFired(_ e: TimerHeap.Entry, now: UInt64) {
         let vu = vus[Int(e.vu)]
         guard vu.state == .thinking, vu.generation == e.generation else { return }
-        endIteration(vu, now: now)
-        vu.state = .idle
-        if isOpenModel { release(vu) } else { startIteration(vu, now: now) }
+        switch vu.timerAction {
+        case .resumeStep:
+            vu.state = .idle
+            startStep(vu, now: now)
+        case .endIteration:
+            endIteration(vu, now: now)
+            vu.state = .idle
+            if isOpenModel { release(vu) } else { startIteration(vu, now: now) }
+        }
     }
 
     @inline(__always)
@@ -328,33 +378,63 @@ final class EngineThread {
     private func complete(_ vu: VirtualUser, code: CURLcode, now: UInt64) {
         curl_multi_remove_handle(multi, vu.easy)
         inFlight -= 1
-        let result = ResponseReader.read(vu, code: code, now: now)
-        sink.record(result)
-        if vu.probe.isHTTPS, result.tls > 0, let expiry = CertificateExpiry.earliest(vu.easy) {
+        var result = ResponseReader.read(vu, code: code, now: now)
+        if result.status == 401, vu.tokenGeneration >= 0 { vu.probe.token?.rejected(generation: vu.tokenGeneration) }
+        if vu.step.isHTTPS || vu.step.spec.templates.url != nil, result.tls > 0, let expiry = CertificateExpiry.earliest(vu.easy) {
             sink.recordCertificateExpiry(probe: vu.probe.index, unixSeconds: expiry)
         }
-        if vu.retiring {
-            retiringInFlight -= 1
-            vu.retiring = false
-            vu.hardDeadline = .max
-            // Without think time the iteration is complete; with it, its sleep is skipped (see retire).
-            if thinkSpan == 0 && thinkMin == 0 { endIteration(vu, now: now) }
-            vu.state = .idle
-            return
-        }
-        if thinkSpan == 0 && thinkMin == 0 {
-            endIteration(vu, now: now)
-            if isOpenModel {
-                vu.state = .idle
-                release(vu)
+        stepFinished(vu, &result, now: now)
+    }
+
+    /// Records a finished step, then goes on: the next step, or the iteration's end.
+    private func stepFinished(_ vu: VirtualUser, _ result: inout RequestResult, now: UInt64) {
+        let probe = vu.probe
+        let step = vu.step
+        vu.iterationOK = vu.iterationOK && result.success
+        let last = vu.current + 1 == probe.steps.count || (!result.success && !step.spec.continueOnFailure)
+        result.endsIteration = last
+        if probe.spec.isJourney { result.iterationSucceeded = vu.iterationOK }
+        sink.record(result)
+        if !last {
+            if vu.retiring, vu.hardDeadline <= now {
+                endRetired(vu)
+                return
+            }
+            vu.current += 1
+            if let pause = step.spec.pause {
+                let lo = UInt64(max(0, pause.min) * 1e9), span = UInt64(max(0, pause.max - pause.min) * 1e9)
+                wait(vu, now: now, for: lo &+ (span == 0 ? 0 : UInt64(rng.unit() * Double(span))), then: .resumeStep)
             } else {
-                startIteration(vu, now: now)
+                startStep(vu, now: now)
             }
             return
         }
-        let sleep = thinkMin &+ (thinkSpan == 0 ? 0 : UInt64(rng.unit() * Double(thinkSpan)))
+        if vu.retiring {
+            endRetired(vu)
+            // Without think time the iteration is complete; with it, its sleep is skipped (see retire).
+            if thinkSpan == 0 && thinkMin == 0 { endIteration(vu, now: now) }
+            return
+        }
+        var sleep = thinkMin &+ (thinkSpan == 0 ? 0 : UInt64(rng.unit() * Double(thinkSpan)))
+        // An iteration that could send nothing (no token yet, say) would spin: wait at least 250 ms.
+        if vu.iterationSentNothing { sleep = max(sleep, 250_000_000) }
+        if sleep == 0 {
+            endIteration(vu, now: now)
+            vu.state = .idle
+            if isOpenModel { release(vu) } else { startIteration(vu, now: now) }
+            return
+        }
         vu.state = .thinking
+        vu.timerAction = .endIteration
         vu.generation &+= 1
         timers.push(.init(deadline: now &+ sleep, vu: vu.localIndex, generation: vu.generation))
+    }
+
+    /// A retiring VU whose request (or journey) ended: it stops here.
+    private func endRetired(_ vu: VirtualUser) {
+        if vu.state == .inFlight { retiringInFlight -= 1 }
+        vu.retiring = false
+        vu.hardDeadline = .max
+        vu.state = .idle
     }
 }

@@ -5,8 +5,11 @@ import CCurl
 enum ResponseReader {
     static func read(_ vu: VirtualUser, code: CURLcode, now: UInt64) -> RequestResult {
         let easy = vu.easy
-        let spec = vu.probe.spec
+        let step = vu.step
+        let spec = step.spec
         var r = RequestResult(probe: vu.probe.index)
+        r.step = step.index
+        r.checkBase = step.checkBase
         r.finishedAt = now
 
         var status = 0
@@ -23,7 +26,7 @@ enum ResponseReader {
         r.connect = max(0, conn - nl)
         r.tls = app > 0 ? max(0, app - conn) : 0
         r.blocked = pre
-        if vu.sendDoneAt > vu.requestStart, !spec.request.bodies.isEmpty {
+        if vu.sendDoneAt > vu.requestStart, step.hasBody {
             let doneRel = Int64((vu.sendDoneAt - vu.requestStart) / 1000)
             r.send = max(0, doneRel - pre)
             if start > pre { r.send = min(r.send, start - pre) }
@@ -49,18 +52,40 @@ enum ResponseReader {
         } else if vu.overLimit {
             r.failure = .bodyLimit
         } else {
-            r.failure = reason(for: code)
+            r.failure = reason(for: code, errorText: vu.errorBuffer[0] == 0 ? nil : String(cString: vu.errorBuffer))
         }
 
         r.checkCount = spec.checks.count
+        var parsed = CheckEvaluator.ParsedBody()
+        let response = CheckEvaluator.Response(status: status, completed: completed, durationMicros: r.duration,
+                                               body: vu.responseBody, rawHeaders: vu.responseHeaders)
         if !spec.checks.isEmpty {
-            r.checksPassed = CheckEvaluator.evaluate(
-                spec.checks,
-                on: .init(status: status, completed: completed, durationMicros: r.duration,
-                          body: vu.responseBody, rawHeaders: vu.responseHeaders))
+            r.checksPassed = CheckEvaluator.evaluate(spec.checks, on: response, parsed: &parsed, values: vu.value)
+        }
+        if r.failure == nil {
+            for c in spec.captures {
+                guard let v = CheckEvaluator.capture(c.source, on: response, parsed: &parsed),
+                      v.utf8.count <= CaptureSpec.maxValueBytes
+                else {
+                    r.failure = .capture
+                    break
+                }
+                vu.captures[c.slot] = v
+            }
         }
         let all: UInt64 = r.checkCount >= 64 ? .max : (1 << UInt64(r.checkCount)) - 1
         r.success = r.failure == nil && (r.checksPassed & all) == all
+        return r
+    }
+
+    /// A step that failed before sending anything (no token, a value missing): status 0, no times.
+    static func unsent(_ vu: VirtualUser, reason: FailureReason, now: UInt64) -> RequestResult {
+        var r = RequestResult(probe: vu.probe.index)
+        r.step = vu.current
+        r.checkBase = vu.step.checkBase
+        r.checkCount = vu.step.spec.checks.count
+        r.finishedAt = now
+        r.failure = reason
         return r
     }
 
@@ -71,8 +96,8 @@ enum ResponseReader {
         return max(0, Int64(v))
     }
 
-    /// Maps a libcurl error to the `reason` label.
-    static func reason(for code: CURLcode) -> FailureReason {
+    /// Maps a libcurl error, and its error text where the code alone is ambiguous, to the `reason` label.
+    static func reason(for code: CURLcode, errorText: String?) -> FailureReason {
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return .dns
@@ -88,6 +113,11 @@ enum ResponseReader {
             return .tls
         case CURLE_FILESIZE_EXCEEDED:
             return .bodyLimit
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR:
+            // Under TLS 1.3 the server's alert (e.g. "certificate required") arrives after the
+            // handshake, so libcurl reports a receive error; OpenSSL's text names TLS.
+            if let t = errorText, t.contains("SSL") || t.contains("alert") || t.contains("TLS") { return .tls }
+            return .other
         default:
             return .other
         }

@@ -1,15 +1,25 @@
 import CCurl
+import Foundation
 
-/// One VU: a state machine on an engine thread with its own libcurl easy handle,
-/// reused (keep-alive) from one iteration to the next.
+/// One VU: a state machine on an engine thread with one libcurl easy handle per step of
+/// its probe, reused (keep-alive, through the thread's connection pool) from one iteration
+/// to the next.
 final class VirtualUser {
     enum State {
         /// Not running (before activation, or retired).
         case idle
         /// Request added to the multi handle.
         case inFlight
-        /// Request done, think-time timer pending.
+        /// A timer is pending: think time, a step's pause, or waiting for a token.
         case thinking
+    }
+
+    /// What the pending timer does when it fires.
+    enum TimerAction {
+        /// End the iteration (think time over) and start the next.
+        case endIteration
+        /// Start step `current` (after a pause, or to retry waiting for a token).
+        case resumeStep
     }
 
     let probe: CompiledProbe
@@ -17,8 +27,10 @@ final class VirtualUser {
     let globalIndex: Int
     /// Index in the owning thread's VU array.
     let localIndex: Int32
-    let easy: OpaquePointer
+    /// One easy handle per step.
+    let easies: [OpaquePointer]
     var state: State = .idle
+    var timerAction: TimerAction = .endIteration
     /// Bumped whenever a pending timer must be ignored.
     var generation: UInt32 = 0
     /// Stop after the current iteration (ramp-down or stop).
@@ -27,6 +39,28 @@ final class VirtualUser {
     var iterationStart: UInt64 = 0
     var requestStart: UInt64 = 0
     var hardDeadline: UInt64 = .max
+
+    // The journey.
+    /// The step running now.
+    var current = 0
+    /// Whether every step of this iteration so far succeeded.
+    var iterationOK = true
+    /// Whether this iteration sent nothing (it failed before any request): it then backs off.
+    var iterationSentNothing = true
+    /// This VU's iterations so far (`{{ iteration }}`).
+    var iterationNumber = -1
+    /// Captured values by slot, for this iteration.
+    var captures: [String?]
+    /// Data row per source, for this iteration.
+    var rows: [Int]
+    /// Generator values, fixed for this iteration.
+    var generated: [Generator: String] = [:]
+    /// The token generation the current request carries, or -1.
+    var tokenGeneration = -1
+    /// Header list built for the current request (templated headers, bearer token); freed on the next.
+    var requestHeaders: UnsafeMutablePointer<curl_slist>?
+    var requestConnectTo: UnsafeMutablePointer<curl_slist>?
+    var rng: FastRandom
 
     // Request body being sent.
     var body: [UInt8] = []
@@ -39,30 +73,57 @@ final class VirtualUser {
     var overLimit = false
     var responseBody: [UInt8] = []
     var responseHeaders: [UInt8] = []
+    /// libcurl's error text for the last failed transfer (`CURLOPT_ERRORBUFFER`).
+    /// Stable storage libcurl writes into, so it is not a Swift array that could move.
+    let errorBuffer: UnsafeMutablePointer<CChar> = {
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        p.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        return p
+    }()
 
-    init(probe: CompiledProbe, globalIndex: Int, localIndex: Int32, connectionReuse: Bool) throws {
-        guard let h = curl_easy_init() else { throw EngineError(.handleInit, message: "curl_easy_init failed (out of memory?)") }
+    /// The current step's handle.
+    @inline(__always) var easy: OpaquePointer { easies[current] }
+    /// The current step.
+    @inline(__always) var step: CompiledStep { probe.steps[current] }
+
+    init(probe: CompiledProbe, globalIndex: Int, localIndex: Int32, connectionReuse: Bool, seed: UInt64) throws {
         self.probe = probe
         self.globalIndex = globalIndex
         self.localIndex = localIndex
-        self.easy = h
-        if probe.needsBody { responseBody.reserveCapacity(16 * 1024) }
+        captures = Array(repeating: nil, count: probe.spec.captureCount)
+        rows = Array(repeating: 0, count: probe.cursors.count)
+        rng = FastRandom(seed: seed)
+        var handles: [OpaquePointer] = []
+        for _ in probe.steps {
+            guard let h = curl_easy_init() else {
+                handles.forEach { curl_easy_cleanup($0) }
+                errorBuffer.deallocate()
+                throw EngineError(.handleInit, message: "curl_easy_init failed (out of memory?)")
+            }
+            handles.append(h)
+        }
+        easies = handles
+        if probe.steps.contains(where: \.needsBody) { responseBody.reserveCapacity(16 * 1024) }
         do {
-            try configure(connectionReuse: connectionReuse)
+            for (i, s) in probe.steps.enumerated() { try configure(easies[i], s, connectionReuse: connectionReuse) }
         } catch {
-            curl_easy_cleanup(h)
+            easies.forEach { curl_easy_cleanup($0) }
+            errorBuffer.deallocate()
             throw error
         }
     }
 
     deinit {
-        curl_easy_cleanup(easy)
+        easies.forEach { curl_easy_cleanup($0) }
+        errorBuffer.deallocate()
+        curl_slist_free_all(requestHeaders)
+        curl_slist_free_all(requestConnectTo)
     }
 
-    private func configure(connectionReuse: Bool) throws {
-        let r = probe.spec.request
+    private func configure(_ easy: OpaquePointer, _ step: CompiledStep, connectionReuse: Bool) throws {
+        let r = step.spec.request
         let me = Unmanaged.passUnretained(self).toOpaque()
-        try check(kalm_easy_setopt_string(easy, CURLOPT_URL, probe.effectiveURL), "url")
+        try check(kalm_easy_setopt_string(easy, CURLOPT_URL, step.effectiveURL), "url")
         try check(kalm_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "nosignal")
         try check(kalm_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me), "private")
         try check(kalm_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, Int(r.timeout.nanoseconds / 1_000_000))), "timeout")
@@ -70,13 +131,7 @@ final class VirtualUser {
         try check(kalm_easy_setopt_long(easy, CURLOPT_MAXREDIRS, 10), "max redirects")
         // Decompress what the server compresses; body_size_limit counts decompressed bytes.
         try check(kalm_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, ""), "accept-encoding")
-        let version: Int
-        switch r.httpVersion {
-        case .auto: version = Int(CURL_HTTP_VERSION_2TLS)
-        case .http1_1: version = Int(CURL_HTTP_VERSION_1_1)
-        case .http2: version = Int(CURL_HTTP_VERSION_2_0)
-        }
-        try check(kalm_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, version), "http_version")
+        try check(kalm_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, TLSSetup.curlVersion(r.httpVersion)), "http_version")
         let ip: Int32
         switch r.ipProtocol {
         case .any: ip = CURL_IPRESOLVE_WHATEVER
@@ -84,16 +139,14 @@ final class VirtualUser {
         case .ip6: ip = CURL_IPRESOLVE_V6
         }
         try check(kalm_easy_setopt_long(easy, CURLOPT_IPRESOLVE, Int(ip)), "ip_protocol")
-        if r.tls.insecureSkipVerify {
-            try check(kalm_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0), "tls.insecure_skip_verify")
-            try check(kalm_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0), "tls.insecure_skip_verify")
+        if let (code, what) = TLSSetup.apply(r.tls, to: easy) { try check(code, what) }
+        if let ct = step.connectTo { try check(kalm_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, ct), "tls.server_name") }
+        if step.isHTTPS || step.spec.templates.url != nil {
+            try check(kalm_easy_setopt_long(easy, CURLOPT_CERTINFO, 1), "certinfo")
+            // TLS 1.3 alerts arrive after the handshake as receive errors: their text tells them apart.
+            try check(kalm_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer), "error buffer")
         }
-        if let f = r.tls.caFile { try check(kalm_easy_setopt_string(easy, CURLOPT_CAINFO, f), "tls.ca_file") }
-        if let f = r.tls.certFile { try check(kalm_easy_setopt_string(easy, CURLOPT_SSLCERT, f), "tls.cert_file") }
-        if let f = r.tls.keyFile { try check(kalm_easy_setopt_string(easy, CURLOPT_SSLKEY, f), "tls.key_file") }
-        if let ct = probe.connectTo { try check(kalm_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, ct), "tls.server_name") }
-        if probe.isHTTPS { try check(kalm_easy_setopt_long(easy, CURLOPT_CERTINFO, 1), "certinfo") }
-        if let list = probe.headerList { try check(kalm_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list), "headers") }
+        if let list = step.headerList { try check(kalm_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list), "headers") }
         if !connectionReuse {
             try check(kalm_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1), "connection_reuse")
             try check(kalm_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1), "connection_reuse")
@@ -101,12 +154,12 @@ final class VirtualUser {
         }
         try check(kalm_easy_setopt_data_cb(easy, CURLOPT_WRITEFUNCTION, vuWriteCallback), "write callback")
         try check(kalm_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me), "write data")
-        if probe.needsHeaders {
+        if step.needsHeaders {
             try check(kalm_easy_setopt_data_cb(easy, CURLOPT_HEADERFUNCTION, vuHeaderCallback), "header callback")
             try check(kalm_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me), "header data")
         }
         let method = r.method.uppercased()
-        if !r.bodies.isEmpty {
+        if step.hasBody {
             try check(kalm_easy_setopt_long(easy, CURLOPT_POST, 1), "method")
             try check(kalm_easy_setopt_data_cb(easy, CURLOPT_READFUNCTION, vuReadCallback), "read callback")
             try check(kalm_easy_setopt_pointer(easy, CURLOPT_READDATA, me), "read data")
@@ -120,23 +173,106 @@ final class VirtualUser {
         }
     }
 
-    /// Prepares the per-request state; `bodyChoice` picks among the probe's bodies.
-    @inline(__always)
-    func prepareRequest(bodyChoice: Int, now: UInt64) {
-        let bodies = probe.spec.request.bodies
-        if !bodies.isEmpty {
-            if bodies.count > 1 || body.isEmpty {
+    // MARK: Iterations
+
+    /// Starts an iteration's values: picks its data rows. False when a `unique` source ran out.
+    func beginIteration() -> Bool {
+        current = 0
+        iterationOK = true
+        iterationSentNothing = true
+        iterationNumber += 1
+        guard probe.usesValues else { return true }
+        for i in 0..<captures.count { captures[i] = nil }
+        if !generated.isEmpty { generated.removeAll(keepingCapacity: true) }
+        for (i, c) in probe.cursors.enumerated() {
+            guard let row = c.row(random: rng.next()) else { return false }
+            rows[i] = row
+        }
+        return true
+    }
+
+    /// The value of `ref` in this iteration; nil for a capture its step did not make.
+    func value(_ ref: ValueRef) -> String? {
+        switch ref {
+        case .capture(let slot):
+            return captures[slot]
+        case .data(let source, let column):
+            return probe.cursors[source].spec.table.rows[rows[source]][column]
+        case .generator(let g):
+            if let v = generated[g] { return v }
+            let v = GeneratorValues.make(g, vu: globalIndex + 1, iteration: iterationNumber, rng: &rng)
+            generated[g] = v
+            return v
+        }
+    }
+
+    /// Why the current step cannot be sent, if it cannot.
+    enum PrepareOutcome {
+        case ready
+        /// Waiting for the probe's token: try again shortly.
+        case waitForToken
+        /// The step fails without a request.
+        case fail(FailureReason)
+    }
+
+    /// Prepares the current step's request: run-time values, the token, and per-request state.
+    func prepareRequest(bodyChoice: Int, now: UInt64) -> PrepareOutcome {
+        let step = self.step
+        let easy = self.easy
+        let templates = step.spec.templates
+        var bearer: String?
+        tokenGeneration = -1
+        if step.bearer, let token = probe.token {
+            switch token.status(now: now) {
+            case .ready(let header, let gen):
+                bearer = header
+                tokenGeneration = gen
+            case .pending: return .waitForToken
+            case .failed: return .fail(.auth)
+            }
+        }
+        if let t = templates.url {
+            guard let url = t.render(value) else { return .fail(.capture) }
+            let (effective, connectTo) = CompiledStep.route(url, serverName: step.spec.request.tls.serverName)
+            _ = kalm_easy_setopt_string(easy, CURLOPT_URL, effective)
+            if connectTo != nil || requestConnectTo != nil {
+                _ = kalm_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, connectTo)
+                curl_slist_free_all(requestConnectTo)
+                requestConnectTo = connectTo
+            }
+        }
+        if step.dynamicHeaders {
+            var lines = step.fixedLines
+            for (i, t) in templates.headers {
+                guard let v = t.render(value) else { return .fail(.capture) }
+                lines.append(CompiledStep.line(step.spec.request.headers[i].name, v))
+            }
+            if let bearer { lines.append(bearer) }
+            let list = CompiledStep.slist(lines)
+            _ = kalm_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
+            curl_slist_free_all(requestHeaders)
+            requestHeaders = list
+        }
+        if let t = templates.body {
+            guard let b = t.render(value) else { return .fail(.capture) }
+            body = Array(b.utf8)
+            _ = kalm_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+        } else {
+            let bodies = step.spec.request.bodies
+            if !bodies.isEmpty, bodies.count > 1 || probe.steps.count > 1 || body.isEmpty {
                 body = bodies[bodyChoice % bodies.count]
                 _ = kalm_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
             }
-            bodyOffset = 0
-            sendDoneAt = 0
         }
+        bodyOffset = 0
+        sendDoneAt = 0
         responseBytes = 0
         overLimit = false
-        if probe.needsBody { responseBody.removeAll(keepingCapacity: true) }
-        if probe.needsHeaders { responseHeaders.removeAll(keepingCapacity: true) }
+        errorBuffer[0] = 0
+        if step.needsBody { responseBody.removeAll(keepingCapacity: true) }
+        if step.needsHeaders { responseHeaders.removeAll(keepingCapacity: true) }
         requestStart = now
+        return .ready
     }
 }
 
@@ -146,11 +282,12 @@ private func vuWriteCallback(_ ptr: UnsafeMutablePointer<CChar>?, _ size: Int, _
     let vu = Unmanaged<VirtualUser>.fromOpaque(user!).takeUnretainedValue()
     let len = size * n
     vu.responseBytes += len
-    if vu.responseBytes > vu.probe.spec.request.bodySizeLimit {
+    let step = vu.step
+    if vu.responseBytes > step.spec.request.bodySizeLimit {
         vu.overLimit = true
         return 0  // aborts the transfer with CURLE_WRITE_ERROR
     }
-    if vu.probe.needsBody, let p = ptr {
+    if step.needsBody, let p = ptr {
         p.withMemoryRebound(to: UInt8.self, capacity: len) { vu.responseBody.append(contentsOf: UnsafeBufferPointer(start: $0, count: len)) }
     }
     return len
@@ -193,7 +330,3 @@ private func vuSeekCallback(_ user: UnsafeMutableRawPointer?, _ offset: curl_off
     vu.bodyOffset = Int(offset)
     return Int32(CURL_SEEKFUNC_OK)
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

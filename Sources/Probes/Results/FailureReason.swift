@@ -3,6 +3,10 @@ public enum FailureReason: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     case dns, connect, tls, timeout, status
     case bodyLimit
     case other
+    /// A journey step's `capture:` rule found nothing (or a value over 64 KiB).
+    case capture
+    /// No credentials to send: the probe's OAuth2 token could not be fetched.
+    case auth
 
     /// The label value.
     public var description: String {
@@ -14,6 +18,8 @@ public enum FailureReason: UInt8, Sendable, CaseIterable, CustomStringConvertibl
         case .status: return "status"
         case .bodyLimit: return "body_limit"
         case .other: return "other"
+        case .capture: return "capture"
+        case .auth: return "auth"
         }
     }
 }

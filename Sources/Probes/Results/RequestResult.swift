@@ -5,6 +5,14 @@
 public struct RequestResult: Sendable {
     /// Index of the probe in the running scenario's `probes`.
     public var probe: Int
+    /// Index of the step in the probe's `steps` (0 for a single-request probe).
+    public var step: Int
+    /// Index in the probe's `checks` of this step's first check: bit i of `checksPassed` is check `checkBase + i`.
+    public var checkBase: Int
+    /// Whether this request ended its iteration (always, for a single-request probe).
+    public var endsIteration: Bool
+    /// With `endsIteration`, a journey's outcome: whether every step it ran succeeded; nil: `success` (a single request).
+    public var iterationSucceeded: Bool?
     /// HTTP status of the last response, or 0 when none arrived.
     public var status: Int
     /// Nil when the request succeeded (completed with an expected status).
@@ -33,7 +41,7 @@ public struct RequestResult: Sendable {
     public var checksPassed: UInt64
     /// Number of the probe's checks: the meaningful bits of `checksPassed`.
     public var checkCount: Int
-    /// Completed, expected status, and every check passed.
+    /// The step succeeded: completed, expected status, every check passed, every capture found.
     public var success: Bool
     /// Monotonic nanoseconds (see `MonotonicClock`) when the request completed.
     public var finishedAt: UInt64
@@ -41,6 +49,10 @@ public struct RequestResult: Sendable {
     /// An empty result for probe index `probe`: no status, no failure, all times 0, not successful.
     public init(probe: Int) {
         self.probe = probe
+        step = 0
+        checkBase = 0
+        endsIteration = true
+        iterationSucceeded = nil
         status = 0
         failure = nil
         dns = 0; connect = 0; tls = 0; blocked = 0; send = 0; wait = 0; receive = 0; duration = 0
@@ -52,6 +64,9 @@ public struct RequestResult: Sendable {
 
     /// k6's `expected_response:true`: a response arrived and its status is expected.
     @inlinable public var expectedResponse: Bool { failure == nil }
+
+    /// With `endsIteration`: whether the iteration succeeded.
+    @inlinable public var iterationSuccess: Bool { iterationSucceeded ?? success }
 
     /// Whether check `i` passed.
     @inlinable public func checkPassed(_ i: Int) -> Bool { checksPassed & (1 << UInt64(i)) != 0 }

@@ -13,6 +13,9 @@ public protocol ResultSink: AnyObject, Sendable {
     func recordStartLag(probe: Int, lag: Duration)
     /// The earliest certificate expiry in the chain an HTTPS probe saw (Unix seconds).
     func recordCertificateExpiry(probe: Int, unixSeconds: Double)
+    /// One OAuth2 token fetch of probe `probe` ended: `failure` nil when it got a token.
+    /// Called from the probe's token thread, not an engine thread.
+    func recordTokenFetch(probe: Int, failure: FailureReason?, duration: Duration)
 }
 
 extension ResultSink {
@@ -22,6 +25,8 @@ extension ResultSink {
     public func recordStartLag(probe: Int, lag: Duration) {}
     /// Ignores certificate expiry.
     public func recordCertificateExpiry(probe: Int, unixSeconds: Double) {}
+    /// Ignores token fetches.
+    public func recordTokenFetch(probe: Int, failure: FailureReason?, duration: Duration) {}
 }
 
 /// Makes the sink for engine thread `index`.

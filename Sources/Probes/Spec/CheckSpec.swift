@@ -30,6 +30,7 @@ public enum CheckKind: Sendable, Equatable {
         case .status(let m): return "status is \(m)"
         case .jsonPath(let p, .exists): return "\(p.source) exists"
         case .jsonPath(let p, .equals(let v)): return "\(p.source) equals \(v)"
+        case .jsonPath(let p, .equalsValue(let t)): return "\(p.source) equals \(t.source)"
         case .jsonPath(let p, .matches(let r)): return "\(p.source) matches \(r.source)"
         case .bodyMatches(let r): return "body matches \(r.source)"
         case .bodyNotMatches(let r): return "body does not match \(r.source)"
@@ -46,6 +47,12 @@ public enum CheckKind: Sendable, Equatable {
         }
     }
 
+    /// Whether the check reads run-time values (`equals: "{{ id }}"`).
+    public var usesValues: Bool {
+        if case .jsonPath(_, .equalsValue) = self { return true }
+        return false
+    }
+
     /// Whether evaluating this check needs the response headers kept.
     public var needsHeaders: Bool {
         if case .header = self { return true }
@@ -58,6 +65,8 @@ public enum JSONPathPredicate: Sendable, Equatable {
     case exists
     /// The value, rendered as text (strings unquoted, numbers as JSON writes them), equals this.
     case equals(String)
+    /// Equals a run-time value: `equals: "{{ id }}"`.
+    case equalsValue(Template)
     case matches(Pattern)
 }
 

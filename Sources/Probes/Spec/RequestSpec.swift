@@ -65,7 +65,10 @@ public enum HTTPVersionPreference: String, Sendable, Equatable, CaseIterable {
     /// HTTP/1.1, or HTTP/2 where TLS (ALPN) negotiates it: libcurl's own default.
     case auto
     case http1_1 = "1.1"
+    /// HTTP/2: negotiated by ALPN over TLS; over plain http, offered with an `Upgrade: h2c`.
     case http2 = "2"
+    /// HTTP/2 over plain http with prior knowledge (no upgrade), as `curl --http2-prior-knowledge`.
+    case h2c
 }
 
 /// `ip_protocol` in the config.
