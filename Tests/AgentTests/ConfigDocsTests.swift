@@ -15,6 +15,8 @@ import Testing
             + ConfigDecoder.requestKeys + ConfigDecoder.tlsKeys + ConfigDecoder.probeKeys
             + ConfigDecoder.thresholdLongKeys + ConfigDecoder.scenarioCommonKeys + ConfigDecoder.checkKeys
         keys += ConfigDecoder.executorKeys.flatMap(\.keys) + ConfigDecoder.executorKeys.map(\.name)
+        keys += ConfigDecoder.stepKeys + ConfigDecoder.defaultsKeys + ConfigDecoder.captureKinds + ConfigDecoder.dataKeys
+            + ConfigDecoder.oauth2Keys + ["basic", "oauth2", "username", "password", "h2c"]
         return Array(Set(keys)).sorted()
     }
 

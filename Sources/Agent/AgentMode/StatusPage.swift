@@ -97,12 +97,34 @@ enum StatusPage {
         }
         failures += "<div><div class=\"muted\">failures since start</div>\(totals.isEmpty ? "none" : html(totals.joined(separator: ", ")))</div>"
         let labels = p.labels.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+        let steps = stepTable(p, memo: memo)
         return """
             <div class="card" id="probe-\(html(p.name))"><h3><span class="badge \(state)">\(state)</span> probe <code>\(html(p.name))</code>
             <small class="muted">\(html(labels)) · \(st.requests) requests, \(st.failedRequests) failed</small></h3>
             <div class="row"><table><tr><th>window</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>availability</th><th>errors</th><th>req/s</th><th>requests</th></tr>
-            \(rows)</table>\(sparks)\(failures)</div></div>
+            \(rows)</table>\(sparks)\(failures)</div>\(steps)</div>
             """
+    }
+
+    /// A journey's steps in order: requests, failures by reason, and the shortest window's latency.
+    private static func stepTable(_ p: ProbeSource, memo: WindowSnapshotMemo) -> String {
+        guard !p.journey.steps.isEmpty else { return "" }
+        let totals = p.recorder.stepSnapshots()
+        let windows = p.recorder.stepWindowSnapshots(now: memo.now)
+        var rows = ""
+        for (k, name) in p.journey.steps.enumerated() where k < totals.count {
+            let st = totals[k]
+            let recent = k < windows.count ? windows[k].first : nil
+            func q(_ x: Double) -> String { recent?.latency(quantile: x).map { ms($0 * 1000) } ?? "–" }
+            let reasons = FailureReason.allCases.compactMap { r -> String? in
+                let n = st.failuresByReason[Int(r.rawValue)]
+                return n > 0 ? "\(r): \(n)" : nil
+            }
+            rows += "<tr><td>\(k + 1)</td><td><code>\(html(name))</code></td><td>\(q(0.5))</td><td>\(q(0.95))</td>"
+                + "<td>\(st.requests)</td><td>\(reasons.isEmpty ? "<span class=\"pass\">none</span>" : "<span class=\"fail\">\(html(reasons.joined(separator: ", ")))</span>")</td></tr>"
+        }
+        let window = windows.first?.first.map { " (\(html($0.spec.name)))" } ?? ""
+        return "<div class=\"row\"><table><tr><th>#</th><th>step</th><th>p50\(window)</th><th>p95\(window)</th><th>requests</th><th>failures since start</th></tr>\(rows)</table></div>"
     }
 
     private static func thresholdTable(_ verdicts: [WindowThresholdResult]) -> String {

@@ -21,9 +21,18 @@ extension ConfigDecoder {
                 continue
             }
             guard let m = e.value.mapping(keys: Self.dataKeys, what: "a data source {file: products.csv, pick: random}") else { continue }
-            let pick = m["pick"].flatMap { $0.oneOf(DataPick.allCases.map(\.rawValue), what: "pick") }.flatMap(DataPick.init) ?? .random
-            guard let fileNode = m.required("file", example: "file: products.csv"), let path = fileNode.string(what: "a file path") else { continue }
-            if m["pick"] != nil, m["pick"].flatMap({ $0.rawText }).flatMap(DataPick.init) == nil { continue }
+            var pick = DataPick.random
+            if let n = m["pick"] {
+                guard let p = n.oneOf(DataPick.allCases.map(\.rawValue), what: "pick").flatMap(DataPick.init) else {
+                    scope.failedSources.insert(e.key)
+                    continue
+                }
+                pick = p
+            }
+            guard let fileNode = m.required("file", example: "file: products.csv"), let path = fileNode.string(what: "a file path") else {
+                scope.failedSources.insert(e.key)
+                continue
+            }
             let full = context.resolvePath(path)
             do {
                 let table = try dataTable(full, shown: fileNode.quoted)
@@ -31,6 +40,7 @@ extension ConfigDecoder {
                 scope.sources.append(.init(name: e.key, columns: table.columns))
             } catch {
                 fileNode.fail(error.message)
+                scope.failedSources.insert(e.key)
             }
         }
         return out

@@ -12,6 +12,8 @@ final class ValueScope {
 
     /// Data sources in `ProbeSpec.data` order.
     var sources: [Source] = []
+    /// Sources whose file did not load (their error is reported): references to them are not errors too.
+    var failedSources: Set<String> = []
     /// Captures made by the steps so far, by name.
     var captures: [String: Int] = [:]
     /// Every capture of the probe and its step, for "captured by a later step" messages.
@@ -27,6 +29,7 @@ final class ValueScope {
         if let slot = captures[name] { return .success(.capture(slot)) }
         if let dot = name.firstIndex(of: ".") {
             let sourceName = String(name[..<dot]), column = String(name[name.index(after: dot)...])
+            if failedSources.contains(sourceName) { return .success(.data(source: 0, column: 0)) }
             guard let s = sources.firstIndex(where: { $0.name == sourceName }) else {
                 let known = sources.map(\.name)
                 return .failure(Unknown(message: "{{ \(name) }}: no data source \"\(sourceName)\"" + (known.isEmpty

@@ -78,9 +78,11 @@ public struct Template: Sendable, Equatable {
                 guard let close = text.range(of: "}}", range: bodyStart..<text.endIndex) else {
                     throw ParseError(message: "\"{{\" is not closed; write {{ name }}, or {{ \"{{\" }} for a literal {{", offset: open)
                 }
-                let inner = text[bodyStart..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+                var inner = text[bodyStart..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+                // In a body written as a mapping the text was JSON-escaped: read the reference as written.
+                if escaping == .json { inner = inner.replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\") }
                 if inner.count >= 2, inner.hasPrefix("\""), inner.hasSuffix("\"") {
-                    literal += inner.dropFirst().dropLast()
+                    Self.append(String(inner.dropFirst().dropLast()), escaping: escaping == .json ? .json : .none, to: &literal)
                 } else {
                     guard !inner.isEmpty else {
                         throw ParseError(message: "empty {{ }}; write a capture, a data column (source.column) or a generator such as {{ uuid }}", offset: open)

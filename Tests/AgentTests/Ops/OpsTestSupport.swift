@@ -173,7 +173,8 @@ enum PromQL {
 
 /// A running agent that exposes every family kalm has: continuous and scheduled scenarios
 /// (soak windows with a steady state, a breakpoint window with `abort_on`, arrival-rate
-/// executors), thresholds, checks, failures and an HTTPS probe (certificate expiry).
+/// executors), thresholds, checks, failures, an HTTPS probe (certificate expiry) and a
+/// journey with an OAuth2 token (token fetches).
 final class CatalogueAgent: Sendable {
     let server: FaultServer
     let dir: URL
@@ -201,6 +202,16 @@ final class CatalogueAgent: Sendable {
                 request:
                   url: https://127.0.0.1:\(port)/
                   tls: {ca_file: "\(cert)"}
+              - name: journey
+                auth:
+                  oauth2: {token_url: "\(server.baseURL)/oauth/token", client_id: kalm, client_secret: s3cret}
+                steps:
+                  - name: create
+                    request: {method: POST, url: "\(server.baseURL)/api/items", body: {n: "{{ iteration }}"}}
+                    expected_status: [201]
+                    capture: {id: {json_path: $.id}}
+                  - name: read
+                    request: {url: "\(server.baseURL)/api/items/{{ id }}"}
             scenarios:
               smoke:
                 vus: 1
