@@ -9,6 +9,12 @@ enum CurlGlobal {
     /// Initialises libcurl if needed; false when libcurl could not start.
     static func ensure() -> Bool { initialised }
 
+    /// Whether this libcurl breaks reused HTTP/2 prior-knowledge connections (before 8.0.0).
+    static let h2cReuseBroken: Bool = {
+        guard let info = curl_version_info(CURLVERSION_TENTH) else { return true }
+        return info.pointee.version_num < 0x08_00_00
+    }()
+
     /// libcurl's version line, e.g. "libcurl/7.88.1 OpenSSL/3.0.17 zlib/1.2.13 ...".
     static var version: String {
         guard let v = curl_version() else { return "unknown" }

@@ -147,7 +147,10 @@ final class VirtualUser {
             try check(kalm_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer), "error buffer")
         }
         if let list = step.headerList { try check(kalm_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list), "headers") }
-        if !connectionReuse {
+        // libcurl 7.88 (Debian 12) breaks a reused prior-knowledge HTTP/2 connection ("Error in the
+        // HTTP2 framing layer" on every second request; curl issue 10634, fixed in 8.0): h2c opens a
+        // connection per request there (docs/configuration.md, `http_version`).
+        if !connectionReuse || (r.httpVersion == .h2c && CurlGlobal.h2cReuseBroken) {
             try check(kalm_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1), "connection_reuse")
             try check(kalm_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1), "connection_reuse")
             try check(kalm_easy_setopt_long(easy, CURLOPT_DNS_CACHE_TIMEOUT, 0), "connection_reuse")
