@@ -31,14 +31,16 @@ extension ConfigDecoder {
             }
             if let n = m.required("url", example: "url: https://example.com/health"), let s = n.string(what: "a URL") {
                 let t = template(s, escaping: .url, scope: scope, at: n)
-                // A URL with run-time values is checked with each value as "x"; one that starts with a value is checked when sent.
+                // A URL with run-time values is checked with each value as "x" (or "/x", for a captured path
+                // after the host); one that starts with a value is checked when sent.
                 let shape = t??.render { _ in "x" } ?? s
+                let pathShape = t??.render { _ in "/x" } ?? s
                 if case .value? = t??.parts.first {
                     r.url = s
                     templates.url = t!
                 } else if t == .some(nil) {
                     // The template error is recorded.
-                } else if Self.isHTTPURL(shape) {
+                } else if Self.isHTTPURL(shape) || Self.isHTTPURL(pathShape) {
                     r.url = s
                     templates.url = t ?? nil
                 } else {
