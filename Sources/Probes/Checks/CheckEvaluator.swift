@@ -25,17 +25,9 @@ public enum CheckEvaluator {
         }
     }
 
-    /// The body parsed at most once per response, shared by checks and captures.
+    /// The body as text, decoded at most once per response, shared by checks and captures.
     struct ParsedBody {
-        private var json: Any?? = nil
         private var text: String? = nil
-
-        mutating func json(_ body: [UInt8]) -> Any? {
-            if json == nil {
-                json = .some(try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]))
-            }
-            return json!
-        }
 
         mutating func text(_ body: [UInt8]) -> String {
             if text == nil { text = String(decoding: body, as: UTF8.self) }
@@ -62,12 +54,12 @@ public enum CheckEvaluator {
             case .maxDuration(let us):
                 ok = r.durationMicros <= us
             case .jsonPath(let path, let pred):
-                guard let doc = parsed.json(r.body), let v = path.evaluate(doc) else { ok = false; break }
+                guard let result = JSONScanner.find(path.components, in: r.body), let found = result else { ok = false; break }
                 switch pred {
                 case .exists: ok = true
-                case .equals(let want): ok = JSONPath.text(of: v) == want
-                case .equalsValue(let t): ok = t.render(values).map { JSONPath.text(of: v) == $0 } ?? false
-                case .matches(let p): ok = p.matches(JSONPath.text(of: v))
+                case .equals(let want): ok = JSONScanner.text(found, in: r.body) == want
+                case .equalsValue(let t): ok = t.render(values).map { JSONScanner.text(found, in: r.body) == $0 } ?? false
+                case .matches(let p): ok = p.matches(JSONScanner.text(found, in: r.body))
                 }
             case .bodyMatches(let p):
                 ok = p.matches(parsed.text(r.body))
@@ -89,8 +81,8 @@ public enum CheckEvaluator {
         case .header(let name):
             return headerValues(named: name, in: r.rawHeaders).first
         case .jsonPath(let path):
-            guard let doc = parsed.json(r.body), let v = path.evaluate(doc), !(v is NSNull) else { return nil }
-            return JSONPath.text(of: v)
+            guard let result = JSONScanner.find(path.components, in: r.body), let found = result, found != .null else { return nil }
+            return JSONScanner.text(found, in: r.body)
         case .regex(let p):
             let text = parsed.text(r.body)
             guard let m = p.regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) else { return nil }
