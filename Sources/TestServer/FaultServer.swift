@@ -105,6 +105,10 @@ public final class FaultServer: Sendable {
     /// `/ramp` clock, and restarts `maxConcurrentSeen` from the requests in progress now.
     public func resetCounts() { state.reset() }
 
+    /// Revokes every access token `/oauth/token` issued, as an authorization server does
+    /// when keys rotate: the protected routes answer 401 to them from now on.
+    public func revokeTokens() { state.revokeTokens() }
+
     /// Makes `/switch?name=NAME` answer with `status` from now on (e.g. 503 to start failing).
     public func setSwitch(_ name: String = "default", status: Int) { state.setSwitch(name, status: status) }
 

@@ -90,6 +90,9 @@ final class ServerState: @unchecked Sendable {
     /// Issues an access token valid for `ttl` seconds from now.
     func issueToken(ttl: Double) -> String { lock.withLock { tokens.issue(ttl: ttl, now: .now()) } }
 
+    /// Forgets every issued token: requests with them get 401 from now on.
+    func revokeTokens() { lock.withLock { tokens = TokenStore() } }
+
     /// Whether `token` was issued by this server and has not expired.
     func isTokenValid(_ token: String) -> Bool { lock.withLock { tokens.isValid(token, now: .now()) } }
 

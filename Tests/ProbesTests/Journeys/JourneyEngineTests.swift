@@ -86,6 +86,23 @@ final class JourneyEngineTests {
         #expect(run.tokens[0].successes >= 3 && run.tokens[0].total == run.tokens[0].successes)
     }
 
+    @Test func aRevokedTokenIsFetchedAgainAfterTheFirst401() throws {
+        let probe = ProbeSpec(name: "create", steps: [StepSpec(
+            request: RequestSpec(method: "POST", url: server.url("/api/items"), bodies: [Array("{}".utf8)]),
+            expectedStatus: StatusMatcher(ranges: [201...201]))], auth: oauth2(ttl: 3600))
+        let run = try JourneyRun([probe], executor: .constantVUs(vus: 2, duration: 1.5)) {
+            _ = try pollValue(timeout: 5) { self.server.requestCount(path: "/api/items") >= 50 ? true : nil }
+            self.server.revokeTokens()
+        }
+        let s = run.stats[0]
+        let rejected = server.requestCount(path: "unauthorized")
+        // Only requests already sent with the revoked token are refused; then VUs wait for the new one.
+        #expect(rejected >= 1 && rejected <= 4, "\(rejected) answered 401")
+        #expect(s.requestsByCode[401] == UInt64(rejected) && s.failedRequests == UInt64(rejected))
+        #expect(server.requestCount(path: "/oauth/token") == 2 && run.tokens[0].successes == 2)
+        #expect(s.requestsByCode[201] > 100, "requests succeed again with the new token")
+    }
+
     @Test(arguments: [OAuth2Spec.ClientAuth.basic, .post])
     func aWrongClientSecretIsReasonAuthNotACrash(_ clientAuth: OAuth2Spec.ClientAuth) throws {
         let spec = try crudJourney(auth: oauth2(secret: "wrong", clientAuth: clientAuth))
@@ -186,12 +203,13 @@ struct JourneyRun {
     var steps: [[ProbeStats]]
     var tokens: [TokenFetchStats]
 
-    init(_ probes: [ProbeSpec], executor: ExecutorSpec, threads: Int = 1) throws {
+    init(_ probes: [ProbeSpec], executor: ExecutorSpec, threads: Int = 1, during: (() throws -> Void)? = nil) throws {
         let scenario = ScenarioSpec(name: "test", probes: probes, executor: executor)
         let recorders = probes.map { ProbeRecorder($0, layout: StatsLayout()) }
         let sink = RecorderSink(recorders)
         let engine = try Engine(scenario: scenario, threads: threads) { _ in sink }
         engine.start()
+        try during?()
         guard engine.wait(timeout: .seconds(executor.duration + 20)) else {
             engine.requestStop(grace: .zero)
             engine.wait()
