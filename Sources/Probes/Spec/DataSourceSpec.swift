@@ -42,9 +42,10 @@ public struct DataSourceSpec: Sendable, Equatable {
         self.pick = pick
     }
 
-    /// Equal when the names, picks and tables (by identity) are.
+    /// Equal when the names, picks and rows are (a reload that reads an unchanged file keeps the probe's recorder).
     public static func == (a: DataSourceSpec, b: DataSourceSpec) -> Bool {
-        a.name == b.name && a.pick == b.pick && a.table === b.table
+        a.name == b.name && a.pick == b.pick
+            && (a.table === b.table || (a.table.columns == b.table.columns && a.table.rows == b.table.rows))
     }
 }
 
