@@ -168,9 +168,13 @@ final class AgentRuntime: Sendable {
 
     /// Fires scheduled scenarios when due; returns when the task is cancelled.
     func runScheduler() async {
+        let tokenWatch = TokenFetchWatch(logger: logger)
         while !Task.isCancelled {
             let now = Date()
-            for s in state.withLock({ Array($0.scheduled.values) }) { s.tick(now: now) }
+            let (runs, scheduled) = state.withLock { (Array($0.runs.values), Array($0.scheduled.values)) }
+            for s in scheduled { s.tick(now: now) }
+            for r in runs { tokenWatch.check(scenario: r.config.name, probes: r.config.spec.probes, recorders: r.sink.recorders) }
+            for s in scheduled { tokenWatch.check(scenario: s.config.name, probes: s.config.spec.probes, recorders: s.sink.recorders) }
             try? await Task.sleep(nanoseconds: 250_000_000)
         }
     }

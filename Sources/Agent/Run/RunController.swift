@@ -66,7 +66,9 @@ final class RunController {
         let executorEnd = scenario.executor.duration
         let vusMax = scenario.executor.maxVUs * scenario.probes.count
         var stopping = false
+        let tokenWatch = TokenFetchWatch(logger: logger)
         while !engine.wait(timeout: .seconds(1)) {
+            tokenWatch.check(scenario: scenario.name, probes: scenario.probes, recorders: sink.recorders)
             let elapsed = Double(MonotonicClock.now() - engine.startedAt) / 1e9
             let active = engine.activeVUs().reduce(0, +)
             // Samples after the executor's end (graceful stop) would only show the wind-down.

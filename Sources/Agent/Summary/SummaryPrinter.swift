@@ -1,3 +1,4 @@
+import Probes
 import Exporter
 import Foundation
 import KalmSupport
@@ -48,6 +49,13 @@ struct SummaryPrinter {
         var rows: [(String, String)] = []
         let secs = r.elapsedSeconds
         let t = r.total
+        // A journey's steps, as k6 prints tagged sub-metrics: `{ step:create }` (with the probe when there are several).
+        var stepStats: [(String, ProbeStats)] = []
+        for (i, probe) in r.thresholdProbes.enumerated() where i < r.perStep.count {
+            for (k, step) in probe.steps.enumerated() where k < r.perStep[i].count {
+                stepStats.append((r.probeNames.count > 1 ? "probe:\(probe.name),step:\(step)" : "step:\(step)", r.perStep[i][k]))
+            }
+        }
         if !r.checks.isEmpty {
             let total = r.checkPasses + r.checkFails
             rows.append(("checks", "\(SummaryFormat.percent(total == 0 ? 0 : Double(r.checkPasses) / Double(total)))  ✓ \(r.checkPasses)  ✗ \(r.checkFails)"))
@@ -69,11 +77,18 @@ struct SummaryPrinter {
                         rows.append(("  { probe:\(p) }", trendLine(r.perProbe[i].trends[Trend.duration.rawValue])))
                     }
                 }
+                for (tag, s) in stepStats { rows.append(("  { \(tag) }", trendLine(s.trends[Trend.duration.rawValue]))) }
             }
         }
         let reqs = t.requests
         let failed = t.failedRequests
         rows.append(("http_req_failed", "\(SummaryFormat.percent(reqs == 0 ? 0 : Double(failed) / Double(reqs)))  ✓ \(failed)  ✗ \(reqs - failed)"))
+        // Why requests failed (kalm's reason label), so a 100 % failure rate says what to fix.
+        let reasons = FailureReason.allCases.compactMap { reason -> String? in
+            let n = t.failuresByReason[Int(reason.rawValue)]
+            return n > 0 ? "\(reason)=\(n)" : nil
+        }
+        if !reasons.isEmpty { rows.append(("  ↳ by reason", reasons.joined(separator: "  "))) }
         for (trend, name) in [(Trend.receiving, "http_req_receiving"), (.sending, "http_req_sending"),
                               (.tlsHandshaking, "http_req_tls_handshaking"), (.waiting, "http_req_waiting")] {
             rows.append((name, trendLine(t.trends[trend.rawValue])))
@@ -85,6 +100,7 @@ struct SummaryPrinter {
                 rows.append(("  { probe:\(p) }", "\(n)  \(SummaryFormat.rate(Double(n) / secs))"))
             }
         }
+        for (tag, s) in stepStats { rows.append(("  { \(tag) }", "\(s.requests)  \(SummaryFormat.rate(Double(s.requests) / secs))")) }
         rows.append(("iteration_duration", trendLine(t.trends[Trend.iterationDuration.rawValue])))
         rows.append(("iterations", "\(t.iterations)  \(SummaryFormat.rate(Double(t.iterations) / secs))"))
         let ok = t.iterations == 0 ? 0 : Double(t.iterationsSucceeded) / Double(t.iterations)

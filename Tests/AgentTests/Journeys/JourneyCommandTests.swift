@@ -113,6 +113,19 @@ final class JourneyCommandTests {
         #expect(metrics["http_reqs{step:delete}"]?["count"] as? Int == 0)
     }
 
+    @Test func aWrongClientSecretIsLoggedAndSummarisedAsAuthWithoutTheSecret() throws {
+        try "not-the-secret-xyz\n".write(to: dir.appendingPathComponent("client-secret"), atomically: true, encoding: .utf8)
+        defer { try? "\(FaultServer.oauthClientSecret)\n".write(to: dir.appendingPathComponent("client-secret"), atomically: true, encoding: .utf8) }
+        let cfg = try write(journey())
+        let r = try KalmProcess.run(["run", "-c", cfg, "-e", "BASE=\(server.baseURL)", "--vus", "1", "--duration", "1s"])
+        #expect(r.status == 0, "\(r.output)")
+        #expect(r.stdout.contains("↳ by reason") && r.stdout.range(of: #"auth=\d+"#, options: .regularExpression) != nil, "\(r.stdout)")
+        #expect(r.stdout.contains("{ step:create }"))
+        #expect(r.stderr.contains("OAuth2 token fetch failed") && r.stderr.contains("reason=auth") && r.stderr.contains("probe=items"), "\(r.stderr)")
+        #expect(!r.output.contains("not-the-secret-xyz"))
+        #expect(server.requestCount(path: "/api/items") == 0)
+    }
+
     @Test func aBadJourneyExits104NamingTheFileLineAndColumn() throws {
         let cfg = try write("""
             probes:
