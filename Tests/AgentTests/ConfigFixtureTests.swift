@@ -107,7 +107,7 @@ let invalidFixtures: [InvalidFixture] = [
     .init("journey-capture-no-source", .init(7, 15, "probes[0].steps[0].capture.id", "capture \"id\" has no source; give one of json_path")),
     .init("journey-step-no-request", .init(4, 9, "probes[0].steps[0].request", "missing required key \"request\"")),
     .init("journey-data-path", .init(4, 24, "probes[0].data.products.file", "cannot read data file \"no-such-products.csv\"")),
-    .init("journey-csv-no-header", .init(4, 24, "probes[0].data.products.file", "line 1 is not a header row (column 1 is \"1\")")),
+    .init("journey-csv-no-header", .init(4, 24, "probes[0].data.products.file", "line 1 is not a header row (column 1 is a number)")),
     .init("journey-pick-mode", .init(4, 44, "probes[0].data.products.pick", "invalid pick \"shuffled\"; use one of random, sequential, unique")),
     .init("journey-unknown-column", .init(7, 78, "probes[0].steps[0].request.body", "data source \"products\" has no column \"colour\"; its columns are brand, category, condition")),
     .init("journey-request-and-steps", .init(3, 5, "probes[0].request", "a probe has request: or steps:, not both")),

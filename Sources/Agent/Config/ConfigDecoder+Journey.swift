@@ -54,8 +54,11 @@ extension ConfigDecoder {
         return t
     }
 
-    /// `auth:`: `basic: {username, password}` or `oauth2: {...}`; the token endpoint uses the journey's TLS options.
-    func decodeAuth(_ node: StrictNode, tls: TLSOptions) -> AuthSpec? {
+    /// `auth:`: `basic: {username, password}` or `oauth2: {...}`. The token endpoint uses the
+    /// probe's CA and client certificate; its `server_name` and `insecure_skip_verify` only when
+    /// the token endpoint is on the API's host (a separate auth server keeps its own name, and the
+    /// request carrying the client secret is verified).
+    func decodeAuth(_ node: StrictNode, tls probeTLS: TLSOptions, apiURL: String?) -> AuthSpec? {
         guard let m = node.mapping(keys: ["basic", "oauth2"], what: "an auth mapping: basic: {...} or oauth2: {...}") else { return nil }
         guard m.entries.count == 1, let e = m.entries.first else {
             node.fail(m.entries.isEmpty ? "auth needs basic: {username: ..., password: ...} or oauth2: {token_url: ..., client_id: ..., client_secret: ...}"
@@ -99,6 +102,12 @@ extension ConfigDecoder {
         }
         let timeout = o["timeout"].flatMap { $0.duration(positive: true) }.map { Duration.seconds($0) } ?? .seconds(10)
         guard let url, let id, let secret else { return nil }
+        var tls = probeTLS
+        let host = { (u: String?) in u.flatMap { URLComponents(string: $0)?.host?.lowercased() } }
+        if host(url) == nil || host(url) != host(apiURL) {
+            tls.serverName = nil
+            tls.insecureSkipVerify = false
+        }
         return .oauth2(OAuth2Spec(tokenURL: url, clientID: id, clientSecret: secret, scopes: scopes, audience: audience,
                                   clientAuth: clientAuth, extraParameters: params, timeout: timeout, tls: tls))
     }

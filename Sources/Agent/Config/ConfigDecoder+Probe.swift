@@ -69,8 +69,8 @@ extension ConfigDecoder {
                     }
                 }
                 let defaults = m["defaults"].flatMap(decodeDefaults)
-                let auth = m["auth"].flatMap { decodeAuth($0, tls: defaults?.tls ?? TLSOptions()) }
                 let steps = decodeSteps(stepsNode, defaults: defaults, expected: expected, scope: scope)
+                let auth = m["auth"].flatMap { decodeAuth($0, tls: defaults?.tls ?? TLSOptions(), apiURL: steps?.first?.request.url) }
                 if let name, let steps {
                     spec = ProbeSpec(name: name, labels: labels, steps: steps, data: data, auth: auth)
                 }
@@ -81,7 +81,7 @@ extension ConfigDecoder {
             }
             let request = m.required("request", example: "request: {url: https://example.com/}")
                 .flatMap { decodeRequest($0, defaults: nil, scope: scope) }
-            let auth = m["auth"].flatMap { decodeAuth($0, tls: request?.0.tls ?? TLSOptions()) }
+            let auth = m["auth"].flatMap { decodeAuth($0, tls: request?.0.tls ?? TLSOptions(), apiURL: request?.0.url) }
             var checks = m["checks"].flatMap(decodeChecks) ?? []
             if let c = m["checks"] { checks = resolveCheckValues(checks, at: c, scope: scope) }
             if let name, let (request, templates) = request {

@@ -40,7 +40,8 @@ enum DataFile {
         if let first = columns.first, first.hasPrefix("\u{FEFF}") { columns[0] = String(first.dropFirst()) }
         for (i, c) in columns.enumerated() {
             if c.isEmpty || Double(c) != nil || !isColumnName(c) {
-                throw LoadError(message: "data file \(shown) line 1 is not a header row (column \(i + 1) is \"\(c)\"); the first row must name the columns with letters, digits and _ (e.g. brand,category), as {{ source.column }} uses them")
+                // The value itself is not shown: a file without a header may hold credentials.
+                throw LoadError(message: "data file \(shown) line 1 is not a header row (column \(i + 1) is \(c.isEmpty ? "empty" : Double(c) != nil ? "a number" : "not a name")); the first row must name the columns with letters, digits and _ (e.g. brand,category), as {{ source.column }} uses them")
             }
             if columns[..<i].contains(c) {
                 throw LoadError(message: "data file \(shown) header names column \"\(c)\" twice; column names must be unique")

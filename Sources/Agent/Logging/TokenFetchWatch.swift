@@ -12,6 +12,7 @@ final class TokenFetchWatch: Sendable {
     private struct Seen {
         var successes: UInt64 = 0
         var failures: UInt64 = 0
+        var byReason: [UInt64] = Array(repeating: 0, count: FailureReason.allCases.count)
         var failing = false
         var lastWarning: UInt64 = 0
     }
@@ -31,8 +32,12 @@ final class TokenFetchWatch: Sendable {
             guard case .oauth2(let o)? = p.auth else { continue }
             let t = r.tokenFetchSnapshot()
             let failures = t.total - t.successes
+            var reason: FailureReason?
             let message: (Logger.Level, String)? = seen.withLock { all in
                 var s = all[ObjectIdentifier(r)] ?? Seen()
+                // The reason of the failures since the last look, not of all time.
+                reason = FailureReason.allCases.max { t.failures[Int($0.rawValue)] - s.byReason[Int($0.rawValue)] < t.failures[Int($1.rawValue)] - s.byReason[Int($1.rawValue)] }
+                s.byReason = t.failures
                 defer { all[ObjectIdentifier(r)] = s }
                 let newFailures = failures > s.failures, newSuccesses = t.successes > s.successes
                 s.failures = failures
@@ -51,7 +56,6 @@ final class TokenFetchWatch: Sendable {
                 return nil
             }
             guard let (level, text) = message else { continue }
-            let reason = FailureReason.allCases.max { t.failures[Int($0.rawValue)] < t.failures[Int($1.rawValue)] }
             var meta: Logger.Metadata = ["scenario": .string(scenario), "probe": .string(p.name),
                                          "token_url": .string(Self.redacted(o.tokenURL)), "failures": .stringConvertible(failures)]
             if level == .warning, let reason { meta["reason"] = .string(reason.description) }

@@ -75,6 +75,7 @@ public struct ProbeStats: Sendable {
         }
         bytesSent &+= UInt64(r.bytesSent)
         bytesReceived &+= UInt64(r.bytesReceived)
+        guard !r.unsent else { return recordOutcome(r) }
         trends[Trend.duration.rawValue].record(r.duration)
         trends[Trend.blocked.rawValue].record(r.blocked)
         trends[Trend.connecting.rawValue].record(r.connect)
@@ -97,6 +98,11 @@ public struct ProbeStats: Sendable {
             phaseBuckets[Phase.wait.rawValue].record(micros: r.wait)
             phaseBuckets[Phase.receive.rawValue].record(micros: r.receive)
         }
+        recordOutcome(r)
+    }
+
+    /// The last iteration's outcome.
+    private mutating func recordOutcome(_ r: RequestResult) {
         if r.endsIteration {
             lastSuccess = r.iterationSuccess
             lastFinishedAt = r.finishedAt

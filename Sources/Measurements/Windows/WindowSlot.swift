@@ -68,6 +68,7 @@ public struct WindowSlot: Sendable {
         }
         bytesSent &+= UInt64(r.bytesSent)
         bytesReceived &+= UInt64(r.bytesReceived)
+        guard !r.unsent else { return }
         for (i, t) in extras.trends.enumerated() {
             switch t {
             case .duration: trends[i].record(r.duration)

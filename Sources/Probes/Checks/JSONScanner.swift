@@ -38,6 +38,8 @@ struct JSONScanner {
     static func find(_ path: [JSONPath.Component], in body: [UInt8]) -> Found?? {
         body.withUnsafeBufferPointer { buf -> Found?? in
             var s = JSONScanner(buf, path: path)
+            // A UTF-8 byte order mark before the document is allowed, as Foundation allows it.
+            if buf.count >= 3, buf[0] == 0xEF, buf[1] == 0xBB, buf[2] == 0xBF { s.i = 3 }
             do {
                 s.skipSpace()
                 try s.value(depth: 0, onPath: true)
@@ -57,6 +59,8 @@ struct JSONScanner {
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         case .number(let n):
+            // An integer is kept as written: a 19-digit id must not come back as 1.2345678901234568e+18.
+            if !n.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) { return n == "-0" ? "0" : n }
             guard let d = Double(n) else { return n }
             if d.rounded() == d, abs(d) < 1e15 { return String(Int64(d)) }
             return String(d)
@@ -92,6 +96,8 @@ struct JSONScanner {
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw Invalid() }
                 i += 1
                 skipSpace()
+                // A repeated key replaces the earlier value, as in a parsed object.
+                if wanted { found = nil }
                 try value(depth: depth + 1, onPath: wanted)
                 skipSpace()
                 guard i < bytes.count else { throw Invalid() }

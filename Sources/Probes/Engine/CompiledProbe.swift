@@ -59,6 +59,9 @@ final class CompiledStep {
     /// URL to request and a `CONNECT_TO` entry when `tls.server_name` overrides the host.
     let effectiveURL: String
     let connectTo: UnsafeMutablePointer<curl_slist>?
+    /// For a templated URL whose scheme and host are written out: that origin. A run-time value
+    /// may change the path and query but never send the request (and its credentials) elsewhere.
+    let origin: (scheme: String, host: String, port: Int)?
 
     init(index: Int, spec: StepSpec, checkBase: Int, basicAuth: String?, bearer: Bool) {
         self.index = index
@@ -90,6 +93,20 @@ final class CompiledStep {
         hasBody = !request.bodies.isEmpty || spec.templates.body != nil
         isHTTPS = request.url.lowercased().hasPrefix("https://")
         (effectiveURL, connectTo) = Self.route(request.url, serverName: request.tls.serverName)
+        if let t = spec.templates.url, case .literal(let head)? = t.parts.first, head.contains("://"),
+           let shape = t.render({ _ in "/x" }), let parts = URLParts(shape) {
+            origin = (parts.scheme, parts.host.lowercased(), parts.port)
+        } else {
+            origin = nil
+        }
+    }
+
+    /// Whether a rendered URL keeps the written origin (scheme, host and port), when there is one.
+    func originMatches(_ url: String) -> Bool {
+        guard let origin else { return true }
+        guard let parts = URLParts(url) else { return false }
+        return parts.scheme == origin.scheme && parts.host.lowercased() == origin.host && parts.port == origin.port
+            && !url.dropFirst(parts.scheme.count + 3).prefix(while: { $0 != "/" && $0 != "?" && $0 != "#" }).contains("@")
     }
 
     deinit {

@@ -237,8 +237,9 @@ final class EngineThread {
         } else {
             for k in local..<old { retire(probeVUs[p][k], now: now, grace: retireGrace) }
         }
-        wanted[p] = local
-        control.setActive(thread: index, probe: p, count: local)
+        // A VU that could not be made (out of memory) is not wanted: ramp-down must not index past them.
+        wanted[p] = min(local, probeVUs[p].count)
+        control.setActive(thread: index, probe: p, count: wanted[p])
     }
 
     private func activate(probe p: Int, position k: Int, now: UInt64) {
@@ -329,8 +330,9 @@ final class EngineThread {
             return
         }
         if curl_multi_add_handle(multi, vu.easy) != CURLM_OK {
-            if vu.state == .inFlight, vu.retiring { retiringInFlight -= 1 }
-            vu.state = .idle
+            // Out of memory in libcurl: the step fails unsent, so the VU goes on (or is released).
+            var result = ResponseReader.unsent(vu, reason: .other, now: now)
+            stepFinished(vu, &result, now: now)
             return
         }
         vu.iterationSentNothing = false
@@ -379,7 +381,9 @@ final class EngineThread {
         curl_multi_remove_handle(multi, vu.easy)
         inFlight -= 1
         var result = ResponseReader.read(vu, code: code, now: now)
-        if result.status == 401, vu.tokenGeneration >= 0 { vu.probe.token?.rejected(generation: vu.tokenGeneration) }
+        if vu.tokenGeneration >= 0, let token = vu.probe.token, result.status > 0 {
+            if result.status == 401 { token.rejected(generation: vu.tokenGeneration) } else { token.accepted(generation: vu.tokenGeneration) }
+        }
         if vu.step.isHTTPS || vu.step.spec.templates.url != nil, result.tls > 0, let expiry = CertificateExpiry.earliest(vu.easy) {
             sink.recordCertificateExpiry(probe: vu.probe.index, unixSeconds: expiry)
         }

@@ -89,6 +89,7 @@ enum ResponseReader {
         r.checkCount = vu.step.spec.checks.count
         r.finishedAt = now
         r.failure = reason
+        r.unsent = true
         return r
     }
 

@@ -57,9 +57,11 @@ final class VirtualUser {
     var generated: [Generator: String] = [:]
     /// The token generation the current request carries, or -1.
     var tokenGeneration = -1
-    /// Header list built for the current request (templated headers, bearer token); freed on the next.
-    var requestHeaders: UnsafeMutablePointer<curl_slist>?
-    var requestConnectTo: UnsafeMutablePointer<curl_slist>?
+    /// Per step: the header list built for its last request (templated headers, bearer token), which
+    /// that step's handle points to until its next request replaces it.
+    var requestHeaders: [UnsafeMutablePointer<curl_slist>?]
+    /// Per step: the `CONNECT_TO` list of its last templated URL with a server name.
+    var requestConnectTo: [UnsafeMutablePointer<curl_slist>?]
     var rng: FastRandom
 
     // Request body being sent.
@@ -92,6 +94,8 @@ final class VirtualUser {
         self.localIndex = localIndex
         captures = Array(repeating: nil, count: probe.spec.captureCount)
         rows = Array(repeating: 0, count: probe.cursors.count)
+        requestHeaders = Array(repeating: nil, count: probe.steps.count)
+        requestConnectTo = Array(repeating: nil, count: probe.steps.count)
         rng = FastRandom(seed: seed)
         var handles: [OpaquePointer] = []
         for _ in probe.steps {
@@ -104,20 +108,15 @@ final class VirtualUser {
         }
         easies = handles
         if probe.steps.contains(where: \.needsBody) { responseBody.reserveCapacity(16 * 1024) }
-        do {
-            for (i, s) in probe.steps.enumerated() { try configure(easies[i], s, connectionReuse: connectionReuse) }
-        } catch {
-            easies.forEach { curl_easy_cleanup($0) }
-            errorBuffer.deallocate()
-            throw error
-        }
+        // Fully initialised from here: on a throw, deinit frees the handles and the buffer.
+        for (i, s) in probe.steps.enumerated() { try configure(easies[i], s, connectionReuse: connectionReuse) }
     }
 
     deinit {
         easies.forEach { curl_easy_cleanup($0) }
         errorBuffer.deallocate()
-        curl_slist_free_all(requestHeaders)
-        curl_slist_free_all(requestConnectTo)
+        requestHeaders.forEach { curl_slist_free_all($0) }
+        requestConnectTo.forEach { curl_slist_free_all($0) }
     }
 
     private func configure(_ easy: OpaquePointer, _ step: CompiledStep, connectionReuse: Bool) throws {
@@ -129,6 +128,9 @@ final class VirtualUser {
         try check(kalm_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, Int(r.timeout.nanoseconds / 1_000_000))), "timeout")
         try check(kalm_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, r.followRedirects ? 1 : 0), "follow_redirects")
         try check(kalm_easy_setopt_long(easy, CURLOPT_MAXREDIRS, 10), "max redirects")
+        // Only http and https, whatever a captured URL or a redirect says (no file://, gopher://, ...).
+        try check(kalm_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https"), "protocols")
+        try check(kalm_easy_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"), "redirect protocols")
         // Decompress what the server compresses; body_size_limit counts decompressed bytes.
         try check(kalm_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, ""), "accept-encoding")
         try check(kalm_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, TLSSetup.curlVersion(r.httpVersion)), "http_version")
@@ -235,14 +237,13 @@ final class VirtualUser {
             }
         }
         if let t = templates.url {
-            guard let url = t.render(value) else { return .fail(.capture) }
+            guard let url = t.render(value), step.originMatches(url) else { return .fail(.capture) }
             let (effective, connectTo) = CompiledStep.route(url, serverName: step.spec.request.tls.serverName)
             _ = kalm_easy_setopt_string(easy, CURLOPT_URL, effective)
-            if connectTo != nil || requestConnectTo != nil {
-                _ = kalm_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, connectTo)
-                curl_slist_free_all(requestConnectTo)
-                requestConnectTo = connectTo
-            }
+            // Always set: this handle must never keep a list freed below.
+            _ = kalm_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, connectTo)
+            curl_slist_free_all(requestConnectTo[current])
+            requestConnectTo[current] = connectTo
         }
         if step.dynamicHeaders {
             var lines = step.fixedLines
@@ -253,8 +254,8 @@ final class VirtualUser {
             if let bearer { lines.append(bearer) }
             let list = CompiledStep.slist(lines)
             _ = kalm_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
-            curl_slist_free_all(requestHeaders)
-            requestHeaders = list
+            curl_slist_free_all(requestHeaders[current])
+            requestHeaders[current] = list
         }
         if let t = templates.body {
             guard let b = t.render(value) else { return .fail(.capture) }

@@ -1,6 +1,7 @@
 import CCurl
 import Foundation
 import KalmSupport
+import Synchronization
 
 /// The OAuth 2.0 client-credentials token of one probe in one engine run, shared by all its
 /// VUs on every engine thread (docs/configuration.md, "Authentication").
@@ -28,6 +29,8 @@ final class TokenSource: @unchecked Sendable {
         var failed = false
         var refreshAt: UInt64 = 0
         var stopped = false
+        /// Wait before fetching again after the API refused a token it had only just been given.
+        var rejectBackoff: Double = 1
     }
 
     private let spec: OAuth2Spec
@@ -37,6 +40,8 @@ final class TokenSource: @unchecked Sendable {
     private let condition = NSCondition()
     private var state = State()
     private var thread: Thread?
+    /// The last token generation the API answered other than 401 (lock-free: read per request).
+    private let acceptedGeneration = Atomic<Int>(0)
 
     init(spec: OAuth2Spec, probe: Int, sink: ResultSink) {
         self.spec = spec
@@ -69,12 +74,29 @@ final class TokenSource: @unchecked Sendable {
         return state.failed ? .failed : .pending
     }
 
-    /// A request with token `generation` got 401: drop that token and fetch a new one now.
+    /// A request with token `generation` got an answer other than 401: the API takes that token.
+    func accepted(generation: Int) {
+        if acceptedGeneration.load(ordering: .relaxed) != generation {
+            acceptedGeneration.store(generation, ordering: .relaxed)
+        }
+    }
+
+    /// A request with token `generation` got 401: drop that token and fetch a new one now; when
+    /// the API never took the token (wrong audience or scope), back off (1 s doubling to 30 s)
+    /// and fail the steps with `auth` meanwhile, rather than fetch at the request rate.
     func rejected(generation: Int) {
         condition.lock()
         if generation == state.generation, state.header != nil {
+            let now = MonotonicClock.now()
             state.header = nil
-            state.refreshAt = 0
+            if acceptedGeneration.load(ordering: .relaxed) != generation {
+                state.failed = true
+                state.refreshAt = now &+ UInt64(state.rejectBackoff * 1e9)
+                state.rejectBackoff = min(state.rejectBackoff * 2, 30)
+            } else {
+                state.rejectBackoff = 1
+                state.refreshAt = 0
+            }
             condition.signal()
         }
         condition.unlock()
@@ -84,9 +106,10 @@ final class TokenSource: @unchecked Sendable {
         var backoff: Double = 1
         while true {
             condition.lock()
-            while !state.stopped, MonotonicClock.now() < state.refreshAt {
-                let wait = Double(state.refreshAt - MonotonicClock.now()) / 1e9
-                _ = condition.wait(until: Date(timeIntervalSinceNow: min(wait, 3600)))
+            while !state.stopped {
+                let now = MonotonicClock.now()
+                guard now < state.refreshAt else { break }
+                _ = condition.wait(until: Date(timeIntervalSinceNow: min(Double(state.refreshAt - now) / 1e9, 3600)))
             }
             let stopped = state.stopped
             condition.unlock()
@@ -102,7 +125,9 @@ final class TokenSource: @unchecked Sendable {
                 state.header = "Authorization: Bearer \(token)"
                 state.generation += 1
                 state.failed = false
-                if let life = outcome.expiresIn, life > 0 {
+                if let given = outcome.expiresIn, given.isFinite, given > 0 {
+                    // A lifetime from outside is bounded: at least 1 s (no fetch storm), at most a year.
+                    let life = min(max(given, 1), 365 * 86400)
                     state.expiresAt = started &+ UInt64(life * 1e9)
                     // Refresh with a fifth of the lifetime (at most a minute) left, so a VU never holds an expired token.
                     let margin = min(60, life * 0.2)
@@ -155,6 +180,7 @@ final class TokenSource: @unchecked Sendable {
             withUnsafeMutablePointer(to: &response) { out in
                 _ = kalm_easy_setopt_string(easy, CURLOPT_URL, url)
                 _ = kalm_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+                _ = kalm_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
                 _ = kalm_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, Int(spec.timeout.nanoseconds / 1_000_000)))
                 _ = kalm_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
                 if let connectTo { _ = kalm_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, connectTo) }

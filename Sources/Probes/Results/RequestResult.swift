@@ -11,6 +11,9 @@ public struct RequestResult: Sendable {
     public var checkBase: Int
     /// Whether this request ended its iteration (always, for a single-request probe).
     public var endsIteration: Bool
+    /// A step that failed before anything was sent (no token, a missing captured value): it
+    /// counts as a failed request with code 0 but adds no durations.
+    public var unsent: Bool
     /// With `endsIteration`, a journey's outcome: whether every step it ran succeeded; nil: `success` (a single request).
     public var iterationSucceeded: Bool?
     /// HTTP status of the last response, or 0 when none arrived.
@@ -52,6 +55,7 @@ public struct RequestResult: Sendable {
         step = 0
         checkBase = 0
         endsIteration = true
+        unsent = false
         iterationSucceeded = nil
         status = 0
         failure = nil

@@ -153,6 +153,40 @@ final class JourneyEngineTests {
         #expect(run.stats[0].iterationsFailed == broken.requests && run.stats[0].iterationsSucceeded == 0)
     }
 
+    /// A value from a response may change a URL's path, never where the request (and its credentials) goes.
+    @Test(arguments: [("@127.0.0.2:1/x", FailureReason.capture), (".evil.test/x", .capture), ("/ok?x=1", nil)])
+    func aCapturedValueCannotMoveTheRequestToAnotherHost(_ next: String, _ reason: FailureReason?) throws {
+        let scope = TestScope(captures: ["next": 0])
+        let body = Array(#"{"next":"\#(next)"}"#.utf8)
+        let probe = ProbeSpec(name: "flow", steps: [
+            StepSpec(name: "get", request: RequestSpec(method: "POST", url: server.url("/echo"), bodies: [body]),
+                     captures: [CaptureSpec(name: "next", slot: 0, source: .jsonPath(try JSONPath("$.next")))]),
+            StepSpec(name: "follow", request: RequestSpec(url: server.baseURL),
+                     templates: RequestTemplates(url: try scope.template(server.baseURL + "{{ next }}", .url))),
+        ], auth: .basic(username: "kalm", password: "secret"))
+        let run = try JourneyRun([probe], executor: .constantVUs(vus: 1, duration: 0.3))
+        let follow = run.steps[0][1]
+        #expect(follow.requests > 0)
+        if let reason {
+            #expect(follow.failures(reason) == follow.requests, "\(follow.failuresByReason)")
+        } else {
+            #expect(follow.failedRequests == 0 && server.requestCount(path: "/ok") == Int(follow.requests))
+        }
+    }
+
+    @Test func onlyHTTPAndHTTPSAreSpoken() throws {
+        let scope = TestScope(captures: ["next": 0])
+        let probe = ProbeSpec(name: "flow", steps: [
+            StepSpec(name: "get", request: RequestSpec(method: "POST", url: server.url("/echo"), bodies: [Array(#"{"next":"file:///etc/hostname"}"#.utf8)]),
+                     captures: [CaptureSpec(name: "next", slot: 0, source: .jsonPath(try JSONPath("$.next")))]),
+            StepSpec(name: "follow", request: RequestSpec(url: server.baseURL),
+                     templates: RequestTemplates(url: try scope.template("{{ next }}", .url))),
+        ])
+        let run = try JourneyRun([probe], executor: .constantVUs(vus: 1, duration: 0.3))
+        let follow = run.steps[0][1]
+        #expect(follow.requests > 0 && follow.failures(.other) == follow.requests && follow.requestsByCode[0] == follow.requests)
+    }
+
     @Test func uniqueRowsRunOutAndTheProbeStops() throws {
         let table = DataTable(columns: ["n"], rows: [["1"], ["2"], ["3"]])
         let scope = TestScope(sources: [("rows", ["n"])])
