@@ -126,6 +126,28 @@ final class JourneyCommandTests {
         #expect(server.requestCount(path: "/api/items") == 0)
     }
 
+    @Test func stepThresholdsHoldOrFailOverTheAgentsWindows() throws {
+        let cfg = try write(journey(readPath: "/api/items/none-{{ id }}", extra: """
+            scenarios:
+              smoke:
+                vus: 1
+                think_time: 20ms
+                continuous: true
+            thresholds:
+              "http_req_failed{step:create}": ["rate<0.01"]
+              "http_req_failed{step:read}": ["rate<0.01"]
+            """))
+        let agent = try AgentProcess(configPath: cfg, args: ["--threads", "1", "-e", "BASE=\(server.baseURL)"])
+        defer { agent.child.forceStop() }
+        let passing = { (m: Exposition, metric: String) in
+            m.samples.first { $0.name == "kalm_threshold_passing" && $0.has(["metric": metric, "window": "1m"]) }?.value
+        }
+        let (m, seen) = try agent.scrape(until: 20) { passing($0, "http_req_failed{step:read}") != nil }
+        #expect(seen, "\(m.text.prefix(1500))")
+        #expect(passing(m, "http_req_failed{step:create}") == 1)
+        #expect(passing(m, "http_req_failed{step:read}") == 0)
+    }
+
     @Test func aBadJourneyExits104NamingTheFileLineAndColumn() throws {
         let cfg = try write("""
             probes:
