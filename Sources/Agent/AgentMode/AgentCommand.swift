@@ -12,7 +12,7 @@ struct AgentCommand: AsyncParsableCommand {
         abstract: "Run continuous probes forever and serve /metrics for Prometheus.",
         discussion: """
             SIGTERM/SIGINT: stop gracefully (in-flight requests finish or time out), exit 0.
-            SIGHUP or POST /-/reload: re-read the config; a bad config is logged and the old one keeps running.
+            SIGHUP, or POST /-/reload with --web.enable-lifecycle: re-read the config; a bad config is logged and the old one keeps running.
             """)
 
     /// The default listen address: a port in the exporters' range that no well-known exporter uses.
@@ -23,6 +23,10 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("web.listen-address"),
             help: ArgumentHelp("Address to serve /metrics on (repeatable). Default \(defaultListenAddress).", valueName: "host:port"))
     var listenAddresses: [String] = []
+
+    @Flag(name: .customLong("web.enable-lifecycle"),
+          help: "Allow POST|PUT /-/reload (Prometheus's flag); without it /-/reload answers 403. SIGHUP reloads either way.")
+    var enableLifecycle = false
 
     @OptionGroup var engine: EngineOptions
     @OptionGroup var logging: LoggingOptions
@@ -38,13 +42,14 @@ struct AgentCommand: AsyncParsableCommand {
                                    systemd: SystemdNotifier.fromEnvironment(logger: logger))
         logger.info("kalm agent starting", metadata: ["version": .string(BuildInfo.versionLine), "config": .string(cfg.sourcePath)])
         try await AgentRunner.run(runtime: runtime, addresses: listenAddresses.isEmpty ? [Self.defaultListenAddress] : listenAddresses,
-                                  logger: logger)
+                                  lifecycle: enableLifecycle, logger: logger)
     }
 }
 
 /// Runs an agent's services until SIGTERM/SIGINT.
 enum AgentRunner {
-    static func run(runtime: AgentRuntime, addresses: [String], logger: Logger,
+    /// - Parameter lifecycle: whether `/-/reload` reloads (`--web.enable-lifecycle`) or answers 403.
+    static func run(runtime: AgentRuntime, addresses: [String], lifecycle: Bool = false, logger: Logger,
                     onListening: (@Sendable ([String]) -> Void)? = nil) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         // systemd (Type=notify): READY=1 once listening and probing, WATCHDOG=1 while the HTTP loop answers.
@@ -59,7 +64,7 @@ enum AgentRunner {
             await watchdog?.value
             try? await group.shutdownGracefully()
         }
-        let metrics = MetricsService(runtime: runtime, addresses: addresses, group: group, onListening: { bound in
+        let metrics = MetricsService(runtime: runtime, addresses: addresses, group: group, lifecycle: lifecycle, onListening: { bound in
             onListening?(bound)
             readiness?.listening(bound)
         })

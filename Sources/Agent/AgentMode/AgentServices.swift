@@ -35,15 +35,19 @@ struct MetricsService: Service {
     let runtime: AgentRuntime
     let addresses: [String]
     let group: EventLoopGroup
+    /// `--web.enable-lifecycle`: whether `/-/reload` may reload.
+    var lifecycle = false
     /// Called with the bound addresses once listening (kalm demo prints them).
     var onListening: (@Sendable ([String]) -> Void)?
 
     func run() async throws {
         let runtime = self.runtime
+        var reload: (@Sendable () async -> String?)?
+        if lifecycle { reload = { @Sendable in await runtime.reload() } }
         let routes = AgentRoutes.make(
             metrics: { accept, encoding in runtime.scrape(accept: accept, acceptEncoding: encoding) },
             statusPage: { StatusPage.render(runtime: runtime) },
-            reload: { await runtime.reload() },
+            reload: reload,
             isReady: { runtime.isReady })
         let server = try await MetricsHTTPServer.start(addresses: addresses, routes: routes, group: group,
                                                        logger: runtime.logger)

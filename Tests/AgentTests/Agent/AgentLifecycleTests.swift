@@ -190,7 +190,7 @@ final class AgentLifecycleTests {
               s: {vus: 1, think_time: 100ms, continuous: true}
             """
         let cfg = try tempFile(good)
-        let agent = try AgentProcess(configPath: cfg, args: ["-e", "BASE=\(server.baseURL)"])
+        let agent = try AgentProcess(configPath: cfg, args: ["-e", "BASE=\(server.baseURL)", "--web.enable-lifecycle"])
         try """
             probes:
               - name: api
@@ -216,6 +216,29 @@ final class AgentLifecycleTests {
         let get = Curl.request(agent.url("/-/reload"))
         #expect(get.status == 405)
         #expect(get.headers["allow"]?.contains("POST") == true)
+    }
+
+    @Test func reloadOverHTTPNeedsTheLifecycleFlag() throws {
+        let cfg = try tempFile("""
+            probes: [{name: api, request: {url: "${BASE}/ok"}}]
+            scenarios:
+              s: {vus: 1, think_time: 100ms, continuous: true}
+            """)
+        let agent = try AgentProcess(configPath: cfg, args: ["-e", "BASE=\(server.baseURL)"])
+        defer { agent.child.forceStop() }
+        try "probes: [".write(toFile: cfg, atomically: true, encoding: .utf8)
+        for method in ["POST", "PUT"] {
+            let r = Curl.request(agent.url("/-/reload"), method: method)
+            #expect(r.status == 403, "\(method): \(r.status) \(r.text)")
+            #expect(r.text.contains("--web.enable-lifecycle"))
+        }
+        // Nothing was reloaded: the broken file was never read.
+        #expect(try agent.scrape().value("kalm_config_last_reload_successful") == 1)
+        #expect(!agent.child.stderr.contains("config reload failed"))
+        // SIGHUP still reloads (and rejects the broken file).
+        agent.child.signal(SIGHUP)
+        let (_, rejected) = try agent.scrape(until: 10) { $0.value("kalm_config_last_reload_successful") == 0 }
+        #expect(rejected)
     }
 
     // MARK: Endpoints

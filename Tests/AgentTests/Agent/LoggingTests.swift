@@ -29,7 +29,7 @@ final class LoggingTests {
     /// stops it with SIGTERM and returns its stderr lines.
     func logLines(_ args: [String]) throws -> [String] {
         let cfg = try tempFile(config)
-        let agent = try AgentProcess(configPath: cfg, args: ["-e", "BASE=\(server.baseURL)"] + args)
+        let agent = try AgentProcess(configPath: cfg, args: ["-e", "BASE=\(server.baseURL)", "--web.enable-lifecycle"] + args)
         _ = try agent.scrape(until: 10) { $0.sum("kalm_iterations_total") >= 1 }
         try "probes: [".write(toFile: cfg, atomically: true, encoding: .utf8)
         #expect(Curl.request(agent.url("/-/reload"), method: "POST").status == 500)
@@ -91,7 +91,7 @@ final class LoggingTests {
             scenarios:
               s: {vus: 1, think_time: 100ms, continuous: true}
             """)
-        let agent = try AgentProcess(configPath: cfg, args: ["-e", "BASE=\(server.baseURL)", "-e", "API_KEY=\(secret)",
+        let agent = try AgentProcess(configPath: cfg, args: ["-e", "BASE=\(server.baseURL)", "-e", "API_KEY=\(secret)", "--web.enable-lifecycle",
                                                              "--log.level", "debug"])
         let pass = ["probe": "api", "check": "key sent", "result": "pass"]
         let (m, used) = try agent.scrape(until: 10) { ($0.value("kalm_checks_total", pass) ?? 0) >= 2 }
