@@ -42,6 +42,11 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // bcrypt through the system's libcrypt (libxcrypt), not a home-made implementation.
+        .systemLibrary(
+            name: "CCrypt",
+            providers: [.apt(["libcrypt-dev"])]
+        ),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
@@ -67,7 +72,7 @@ let package = Package(
         // Exposition formats, the metric catalogue, the scrape cache and the HTTP server.
         .target(
             name: "Exporter",
-            dependencies: ["Measurements", "Probes", "KalmSupport", "CZlib",
+            dependencies: ["Measurements", "Probes", "KalmSupport", "CZlib", "CCrypt",
                            .product(name: "Logging", package: "swift-log")] + nio
         ),
         // kalm's commands as a library: config, kalm run, the agent runtime, demo, systemd.

@@ -37,6 +37,8 @@ struct MetricsService: Service {
     let group: EventLoopGroup
     /// `--web.enable-lifecycle`: whether `/-/reload` may reload.
     var lifecycle = false
+    /// `--web.config.file`: basic auth and headers on every path.
+    var security = EndpointSecurity.open
     /// Called with the bound addresses once listening (kalm demo prints them).
     var onListening: (@Sendable ([String]) -> Void)?
 
@@ -50,7 +52,7 @@ struct MetricsService: Service {
             reload: reload,
             isReady: { runtime.isReady })
         let server = try await MetricsHTTPServer.start(addresses: addresses, routes: routes, group: group,
-                                                       logger: runtime.logger)
+                                                       logger: runtime.logger, security: security)
         onListening?(server.boundAddresses)
         try? await gracefulShutdown()
         await server.shutdown()

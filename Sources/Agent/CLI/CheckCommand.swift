@@ -8,9 +8,16 @@ struct CheckCommand: ParsableCommand {
         abstract: "Validate a config file without running anything (exit 0 or 104).")
 
     @OptionGroup var config: ConfigOptions
+    @OptionGroup var webConfig: WebConfigOption
 
     func run() throws {
-        let cfg = try config.load()
+        // Both files, every mistake of each: the web config's errors are not hidden behind the config's.
+        var errors: [ConfigError] = []
+        var loaded: KalmConfig?
+        do { loaded = try config.load() } catch let e as ConfigErrors { errors += e.errors }
+        do { _ = try webConfig.load() } catch let e as ConfigErrors { errors += e.errors }
+        guard errors.isEmpty, let cfg = loaded else { throw ConfigErrors(errors: errors) }
+        if let web = webConfig.webConfigFile { print("\(web): OK") }
         print("\(cfg.sourcePath): OK: \(cfg.probes.count) probe\(cfg.probes.count == 1 ? "" : "s"), "
               + "\(cfg.scenarios.count) scenario\(cfg.scenarios.count == 1 ? "" : "s")")
         let now = Date()

@@ -1,3 +1,4 @@
+import Exporter
 import ArgumentParser
 import Foundation
 
@@ -47,15 +48,17 @@ struct EngineOptions: ParsableArguments {
     }
 }
 
-/// `--web.config.file`, the exporter-toolkit's TLS and basic-auth file: planned (docs/configuration.md),
-/// accepted on the command line so that its use gets a clear answer instead of "unknown option".
+/// `--web.config.file`: exporter-toolkit's file for the endpoint (docs/configuration.md, "The
+/// endpoint"): basic auth with bcrypt hashes and extra response headers, on every path.
 struct WebConfigOption: ParsableArguments {
-    @Option(name: .customLong("web.config.file"), help: ArgumentHelp("Not supported yet (TLS and basic auth for /metrics).", visibility: .hidden))
+    @Option(name: .customLong("web.config.file"),
+            help: ArgumentHelp("exporter-toolkit web config: basic_auth_users (bcrypt) and http_server_config.headers for every path.",
+                               valueName: "file"))
     var webConfigFile: String?
 
-    func rejectIfSet() throws {
-        if webConfigFile != nil {
-            throw UsageError(.unsupported, "--web.config.file (TLS and basic auth for /metrics) is not supported yet; serve /metrics on loopback or a private network, or put a TLS-terminating proxy in front of it")
-        }
+    /// The endpoint's security: open without the flag. Throws `ConfigErrors` (exit 104) for a bad file.
+    func load() throws -> EndpointSecurity {
+        guard let path = webConfigFile else { return .open }
+        return try WebConfigLoader.load(path: path)
     }
 }

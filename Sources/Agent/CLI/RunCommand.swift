@@ -54,7 +54,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let logger = logging.bootstrap()
-        try webConfig.rejectIfSet()
+        let security = try webConfig.load()
         let overrides = RunOverrides(vus: vus, duration: duration?.seconds)
         try overrides.validate()
         let threads = try engine.threadCount()
@@ -100,7 +100,7 @@ struct RunCommand: ParsableCommand {
         var metricsServer: RunMetricsServer?
         if !listenAddresses.isEmpty {
             let server = RunMetricsServer(config: cfg)
-            try server.start(addresses: listenAddresses, logger: logger)
+            try server.start(addresses: listenAddresses, security: security, logger: logger)
             metricsServer = server
         }
         defer { metricsServer?.stop() }

@@ -31,7 +31,7 @@ final class RunMetricsServer: Sendable {
     }
 
     /// Binds the addresses (blocking until bound). Throws `UsageError` naming a bad or busy address.
-    func start(addresses: [String], logger: Logger) throws {
+    func start(addresses: [String], security: EndpointSecurity = .open, logger: Logger) throws {
         let routes = AgentRoutes.make(
             metrics: { [weak self] accept, encoding in
                 guard let self else { return (ByteBuffer(), "text/plain; charset=utf-8", nil) }
@@ -45,7 +45,8 @@ final class RunMetricsServer: Sendable {
         let group = self.group
         Task {
             do {
-                let s = try await MetricsHTTPServer.start(addresses: addresses, routes: routes, group: group, logger: logger)
+                let s = try await MetricsHTTPServer.start(addresses: addresses, routes: routes, group: group, logger: logger,
+                                                          security: security)
                 result.withLock { $0 = .success(s) }
             } catch {
                 result.withLock { $0 = .failure(error) }

@@ -18,6 +18,8 @@ final class HTTPRequestHandler: ChannelInboundHandler {
 
     private let router: HTTPRouter
     private let logger: Logger
+    /// Basic auth and extra headers from `--web.config.file`, applied to every path.
+    private let security: EndpointSecurity
 
     private var head: HTTPRequestHead?
     private var match = HTTPRouter.Match.notFound
@@ -30,9 +32,10 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     private var busy = false
     private var active = true
 
-    init(router: HTTPRouter, logger: Logger) {
+    init(router: HTTPRouter, logger: Logger, security: EndpointSecurity = .open) {
         self.router = router
         self.logger = logger
+        self.security = security
     }
 
     /// The body limit of the current request's route; nil when bodies are simply discarded.
@@ -100,6 +103,27 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         guard let head else { return }
         let request = HTTPRequest(method: head.method, path: String(HTTPResponseWriter.path(of: head.uri)),
                                   headers: head.headers)
+        guard let auth = security.authenticator else { return route(context, request) }
+        // Every path needs the credentials, as exporter-toolkit's; a bcrypt check runs off the loop.
+        guard let (user, password) = BasicAuthenticator.credentials(head.headers.first(name: "authorization")) else {
+            return respond(context, Self.unauthorized)
+        }
+        if let known = auth.cached(user: user, password: password) {
+            return known ? route(context, request) : respond(context, Self.unauthorized)
+        }
+        busy = true
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.makeFutureWithTask { await auth.verify(user: user, password: password) }.whenComplete { result in
+            let (handler, context) = bound.value
+            handler.busy = false
+            if case .success(true) = result { handler.route(context, request) } else { handler.respond(context, Self.unauthorized) }
+        }
+    }
+
+    static let unauthorized = HTTPReply.text("Unauthorized\n", status: .unauthorized, headers: [("WWW-Authenticate", "Basic")])
+
+    private func route(_ context: ChannelHandlerContext, _ request: HTTPRequest) {
+        guard let head else { return }
         switch match {
         case .route(let route):
             switch route.handler {
@@ -146,7 +170,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     private func respond(_ context: ChannelHandlerContext, _ reply: HTTPReply, forceClose: Bool = false) {
         guard active, let head else { return }
         HTTPResponseWriter.write(context, request: head, status: reply.status, contentType: reply.contentType,
-                                 headers: reply.headers, body: reply.body, forceClose: forceClose)
+                                 headers: reply.headers + security.headers, body: reply.body, forceClose: forceClose)
         logger.debug("HTTP request", metadata: [
             "method": "\(head.method.rawValue)",
             "path": "\(HTTPResponseWriter.path(of: head.uri).prefix(128))",

@@ -35,9 +35,11 @@ public final class MetricsHTTPServer: Sendable {
     ///
     /// Throws a `ListenError` naming the address when one cannot be parsed or bound (after
     /// closing the ones already bound). `idleTimeout` closes connections that neither
-    /// send nor receive anything for that long.
+    /// send nor receive anything for that long. `security` asks every request for basic
+    /// auth and adds headers to every response (`--web.config.file`).
     public static func start(addresses: [String], routes: [HTTPRoute], group: EventLoopGroup,
-                             logger: Logger, idleTimeout: TimeAmount = .seconds(30)) async throws -> MetricsHTTPServer {
+                             logger: Logger, idleTimeout: TimeAmount = .seconds(30),
+                             security: EndpointSecurity = .open) async throws -> MetricsHTTPServer {
         let parsed = try addresses.map { try ListenAddress(parsing: $0) }
         let connections = ChannelRegistry()
         let router = HTTPRouter(routes)
@@ -53,7 +55,7 @@ public final class MetricsHTTPServer: Sendable {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try sync.configureHTTPServerPipeline(withErrorHandling: true)
-                    try sync.addHandler(HTTPRequestHandler(router: router, logger: logger))
+                    try sync.addHandler(HTTPRequestHandler(router: router, logger: logger, security: security))
                 }
             }
         var listeners: [Channel] = []

@@ -17,7 +17,9 @@ final class PrometheusProcess {
     /// - Parameters:
     ///   - targets: `host:port` of the agents, all in job `kalm`.
     ///   - ruleFiles: rule files to load (evaluated every second).
-    init(targets: [String], ruleFiles: [String] = []) throws {
+    ///   - jobSettings: YAML lines added to the `kalm` job (e.g. `basic_auth:`), indented as its keys.
+    ///   - moreJobs: further scrape configs, as YAML list items indented as the `kalm` job.
+    init(targets: [String], ruleFiles: [String] = [], jobSettings: String = "", moreJobs: String = "") throws {
         dataDir = try tempDirectory()
         let port = try freeLoopbackPort()
         url = "http://127.0.0.1:\(port)"
@@ -32,6 +34,8 @@ final class PrometheusProcess {
               - job_name: kalm
                 static_configs:
                   - targets: [\(targets.map { "\"\($0)\"" }.joined(separator: ", "))]
+            \(jobSettings)
+            \(moreJobs)
             """.write(toFile: config, atomically: true, encoding: .utf8)
         child = try ChildProcess(Self.binary, [
             "--config.file=\(config)",

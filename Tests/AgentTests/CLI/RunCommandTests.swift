@@ -189,14 +189,6 @@ struct BadInputTests {
         #expect(r.status == 0, "\(r.output)")
     }
 
-    @Test func plannedWebConfigFileIsNotSupportedYet() throws {
-        for cmd in ["run", "agent"] {
-            let r = try KalmProcess.run([cmd, "-c", "x.yml", "--web.config.file", "web.yml"])
-            #expect(r.status == 104)
-            #expect(r.stderr.contains("not supported yet"), "\(r.stderr)")
-        }
-    }
-
     @Test func versionAndHelp() throws {
         let v = try KalmProcess.run(["--version"])
         #expect(v.status == 0)

@@ -109,6 +109,33 @@ struct ConfigFuzzTests {
         #expect(loaded > 100 && rejected > 1000, "loaded \(loaded), rejected \(rejected)")
     }
 
+    /// Web configs as exporter-toolkit users write them, good and bad.
+    static let webSeeds = [
+        "basic_auth_users:\n  prometheus: \"\(WebConfigTests.hash)\"\n  grafana: $2y$10$Q7n1vH3sK9pL2mX5cR8tWevuBAxC93D.gtgHPlNaeaY2NXh264Zm.\n",
+        WebConfigTests.webConfig,
+        "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n  min_version: TLS12\nbasic_auth_users: {a: b}\n",
+        "http_server_config:\n  http2: false\n  headers:\n    Strict-Transport-Security: max-age=31536000\n    Content-Security-Policy: default-src 'self'\n",
+        "",
+    ]
+
+    @Test(.timeLimit(.minutes(2)))
+    func twoThousandMutatedWebConfigsEndInASettingOrLocatedErrors() throws {
+        var m = Mutator(state: 0x7765_6263)
+        var accepted = 0
+        for n in 0..<2_000 {
+            let yaml = m.mutate(Self.webSeeds.randomElement(using: &m)!)
+            do {
+                _ = try WebConfigLoader.parse(yaml: yaml, sourceName: "web-\(n).yml")
+                accepted += 1
+            } catch let e as ConfigErrors {
+                #expect(!e.errors.isEmpty && e.errors.allSatisfy { !$0.message.isEmpty && $0.line >= 0 }, "case \(n): \(e)")
+            } catch {
+                Issue.record("case \(n): \(type(of: error)) \(error) in:\n\(yaml.prefix(1000))")
+            }
+        }
+        #expect(accepted > 50, "\(accepted) accepted")
+    }
+
     @Test(.timeLimit(.minutes(3)))
     func twoHundredMutatedConfigsThroughTheBinaryExit0Or104() throws {
         let dir = try tempDirectory()
