@@ -192,6 +192,8 @@ final class FaultHandler: ChannelInboundHandler {
             } else {
                 respond(context, status: .badRequest, body: "path is required, e.g. /count?path=/ok\n")
             }
+        case let path where path.hasPrefix("/hostile/"):
+            hostile(context, String(path.dropFirst("/hostile/".count)))
         default:
             if ItemRoutes.matches(target.path) {
                 respond(context, ItemRoutes.handle(head: head, path: target.path, body: requestBody, state: state))
@@ -279,6 +281,16 @@ final class FaultHandler: ChannelInboundHandler {
         encoder.writeAndFlush(NIOAny(bytes)).whenComplete { _ in channel.close(promise: nil) }
     }
 
+    /// Writes `bytes` below the HTTP encoder (anything, valid HTTP or not); closes afterwards when asked.
+    func writeRaw(_ context: ChannelHandlerContext, _ bytes: [UInt8], close: Bool) {
+        guard let encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self) else {
+            return context.close(promise: nil)
+        }
+        let channel = context.channel
+        let future = encoder.writeAndFlush(NIOAny(channel.allocator.buffer(bytes: bytes)))
+        if close { future.whenComplete { _ in channel.close(promise: nil) } }
+    }
+
     /// `/reset`: SO_LINGER {on, 0} makes close() send a TCP RST instead of a FIN.
     private func resetConnection(_ context: ChannelHandlerContext) {
         guard let provider = context.channel as? SocketOptionProvider else { return context.close(promise: nil) }
@@ -308,7 +320,7 @@ final class FaultHandler: ChannelInboundHandler {
     }
 
     /// Runs `body` on the event loop after `ms` milliseconds unless the channel closed first.
-    private func after(_ context: ChannelHandlerContext, ms: Int,
+    func after(_ context: ChannelHandlerContext, ms: Int,
                        _ body: @escaping (FaultHandler, ChannelHandlerContext) -> Void) {
         guard active else { return }
         let bound = NIOLoopBound((self, context, body), eventLoop: context.eventLoop)
