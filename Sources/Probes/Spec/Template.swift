@@ -75,7 +75,15 @@ public struct Template: Sendable, Equatable {
             if text[i...].hasPrefix("{{") {
                 let open = offset
                 let bodyStart = text.index(i, offsetBy: 2)
-                guard let close = text.range(of: "}}", range: bodyStart..<text.endIndex) else {
+                // A quoted literal may itself hold "}}": look for the end after its closing quote.
+                var searchFrom = bodyStart
+                let quote = escaping == .json ? "\\\"" : "\""
+                let first = text[bodyStart...].firstIndex { $0 != " " } ?? text.endIndex
+                if text[first...].hasPrefix(quote),
+                   let end = text.range(of: quote, range: text.index(first, offsetBy: quote.count)..<text.endIndex) {
+                    searchFrom = end.upperBound
+                }
+                guard let close = text.range(of: "}}", range: searchFrom..<text.endIndex) else {
                     throw ParseError(message: "\"{{\" is not closed; write {{ name }}, or {{ \"{{\" }} for a literal {{", offset: open)
                 }
                 var inner = text[bodyStart..<close.lowerBound].trimmingCharacters(in: .whitespaces)
@@ -196,9 +204,20 @@ public enum Generator: Sendable, Equatable, Hashable {
         }
         guard text.hasSuffix(")"), let open = text.firstIndex(of: "(") else { return nil }
         let fn = text[..<open].trimmingCharacters(in: .whitespaces)
-        let args = text[text.index(after: open)..<text.index(before: text.endIndex)]
-            .split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+        // Arguments split at commas outside double quotes, so pick("a, b", c) has two items.
+        var args: [String] = []
+        var current = ""
+        var quoted = false
+        for ch in text[text.index(after: open)..<text.index(before: text.endIndex)] {
+            if ch == "\"" { quoted.toggle() }
+            if ch == ",", !quoted {
+                args.append(current.trimmingCharacters(in: .whitespaces))
+                current = ""
+            } else {
+                current.append(ch)
+            }
+        }
+        args.append(current.trimmingCharacters(in: .whitespaces))
         switch fn {
         case "random_int":
             guard args.count == 2, let lo = Int(args[0]), let hi = Int(args[1]), lo <= hi else { return nil }

@@ -40,6 +40,7 @@ import Testing
     @Test func aQuotedLiteralWritesBraces() throws {
         let t = try parse(#"{{ "{{" }} id }} is {{ id }}"#)
         #expect(render(t) == "{{ id }} is 42")
+        #expect(render(try parse(#"{{ "{{ id }}" }} = {{ id }}"#)) == "{{ id }} = 42")
     }
 
     @Test func unknownAndUnclosedReferencesSayWhere() throws {
@@ -75,6 +76,7 @@ import Testing
         #expect(Generator.parse("random_int(5,1)") == nil)
         #expect(Generator.parse(#"pick(bags, "fine watches", shoes)"#) == .pick(["bags", "fine watches", "shoes"]))
         #expect(Generator.parse("pick()") == nil)
+        #expect(Generator.parse(#"pick("a, b", c)"#) == .pick(["a, b", "c"]))
         #expect(Generator.parse("uuid") == .uuid && Generator.parse("now") == .now && Generator.parse("iteration") == .iteration)
         #expect(Generator.parse("uuid4") == nil)
     }
