@@ -3,6 +3,12 @@ public enum JSONText {
     /// `s` as a JSON string literal, quotes included; control characters escaped.
     public static func quoted(_ s: String) -> String {
         var out = "\""
+        appendEscaped(s, to: &out)
+        return out + "\""
+    }
+
+    /// Appends `s` escaped for the inside of a JSON string literal (no quotes added).
+    public static func appendEscaped(_ s: String, to out: inout String) {
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
@@ -16,6 +22,5 @@ public enum JSONText {
             default: out.unicodeScalars.append(u)
             }
         }
-        return out + "\""
     }
 }

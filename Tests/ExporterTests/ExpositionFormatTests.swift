@@ -1,3 +1,4 @@
+import KalmTestSupport
 import Measurements
 import Testing
 @testable import Exporter

@@ -118,18 +118,7 @@ extension ConfigDecoder {
         var r = RequestSpec(url: "")
         var none = RequestTemplates()
         if let n = m["headers"] { r.headers = decodeHeaders(n, scope: nil, templates: &none).headers }
-        if let n = m["timeout"], let d = n.duration(positive: true) { r.timeout = .seconds(d) }
-        if let n = m["body_size_limit"], let b = n.byteSize() {
-            if b > 0 { r.bodySizeLimit = b } else { n.fail("body_size_limit must be greater than 0; e.g. 10MiB") }
-        }
-        if let n = m["follow_redirects"], let b = n.bool() { r.followRedirects = b }
-        if let n = m["http_version"], let v = n.oneOf(Self.httpVersions, what: "http_version") {
-            r.httpVersion = HTTPVersionPreference(rawValue: v) ?? .auto
-        }
-        if let n = m["ip_protocol"], let v = n.oneOf(IPProtocol.allCases.map(\.rawValue), what: "ip_protocol") {
-            r.ipProtocol = IPProtocol(rawValue: v) ?? .any
-        }
-        if let n = m["tls"], let tls = decodeTLS(n) { r.tls = tls }
+        decodeTransportSettings(m, into: &r)
         return r
     }
 

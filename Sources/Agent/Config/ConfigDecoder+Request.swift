@@ -67,21 +67,27 @@ extension ConfigDecoder {
             } else if let e = m.entry("bodies"), r.bodies.contains(where: { String(decoding: $0, as: UTF8.self).contains("{{") }) {
                 e.value.fail("{{ }} works in body:, not bodies: (one of them is picked at random); use body: with a data source for varied bodies")
             }
-            if let n = m["timeout"], let d = n.duration(positive: true) { r.timeout = .seconds(d) }
-            if let n = m["body_size_limit"], let b = n.byteSize() {
-                if b > 0 { r.bodySizeLimit = b } else { n.fail("body_size_limit must be greater than 0; e.g. 10MiB") }
-            }
-            if let n = m["follow_redirects"], let b = n.bool() { r.followRedirects = b }
-            if let n = m["http_version"], let v = n.oneOf(Self.httpVersions, what: "http_version") {
-                r.httpVersion = HTTPVersionPreference(rawValue: v) ?? .auto
-            }
-            if let n = m["ip_protocol"], let v = n.oneOf(IPProtocol.allCases.map(\.rawValue), what: "ip_protocol") {
-                r.ipProtocol = IPProtocol(rawValue: v) ?? .any
-            }
-            if let n = m["tls"], let tls = decodeTLS(n) { r.tls = tls }
+            decodeTransportSettings(m, into: &r)
             spec = r
         }
         return clean ? spec.map { ($0, templates) } : nil
+    }
+
+    /// The keys a request shares with a journey's `defaults:`: timeout, body limit, redirects,
+    /// HTTP version, IP family and TLS.
+    func decodeTransportSettings(_ m: StrictMapping, into r: inout RequestSpec) {
+        if let n = m["timeout"], let d = n.duration(positive: true) { r.timeout = .seconds(d) }
+        if let n = m["body_size_limit"], let b = n.byteSize() {
+            if b > 0 { r.bodySizeLimit = b } else { n.fail("body_size_limit must be greater than 0; e.g. 10MiB") }
+        }
+        if let n = m["follow_redirects"], let b = n.bool() { r.followRedirects = b }
+        if let n = m["http_version"], let v = n.oneOf(Self.httpVersions, what: "http_version") {
+            r.httpVersion = HTTPVersionPreference(rawValue: v) ?? .auto
+        }
+        if let n = m["ip_protocol"], let v = n.oneOf(IPProtocol.allCases.map(\.rawValue), what: "ip_protocol") {
+            r.ipProtocol = IPProtocol(rawValue: v) ?? .any
+        }
+        if let n = m["tls"], let tls = decodeTLS(n) { r.tls = tls }
     }
 
     /// Absolute `http://` or `https://` URL with a host.

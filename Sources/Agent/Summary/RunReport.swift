@@ -59,6 +59,18 @@ struct RunReport {
         aborted = outcome.aborted
     }
 
+    /// A journey's steps as k6 tags sub-metrics: `step:create`, or `probe:P,step:S` when the run has
+    /// several probes, with each step's totals; shared by the summary and `--summary-export`.
+    var stepTotals: [(tag: String, stats: ProbeStats)] {
+        var out: [(tag: String, stats: ProbeStats)] = []
+        for (i, probe) in thresholdProbes.enumerated() where i < perStep.count {
+            for (k, step) in probe.steps.enumerated() where k < perStep[i].count {
+                out.append((probeNames.count > 1 ? "probe:\(probe.name),step:\(step)" : "step:\(step)", perStep[i][k]))
+            }
+        }
+        return out
+    }
+
     var checkPasses: UInt64 { checks.reduce(0) { $0 + $1.passes } }
     var checkFails: UInt64 { checks.reduce(0) { $0 + $1.fails } }
 }

@@ -78,14 +78,10 @@ struct SummaryExport {
         }
         // A journey's steps, as k6 shows requests tagged with a step: `http_req_duration{step:create}`
         // (`{probe:P,step:S}` when the run has several probes).
-        for (i, probe) in r.thresholdProbes.enumerated() where i < r.perStep.count {
-            for (k, step) in probe.steps.enumerated() where k < r.perStep[i].count {
-                let s = r.perStep[i][k]
-                let tag = r.probeNames.count > 1 ? "{probe:\(probe.name),step:\(step)}" : "{step:\(step)}"
-                trend("http_req_duration" + tag, s.trends[Trend.duration.rawValue])
-                counter("http_reqs" + tag, s.requests)
-                rate("http_req_failed" + tag, trues: s.failedRequests, falses: s.requests - s.failedRequests)
-            }
+        for (tag, s) in r.stepTotals {
+            trend("http_req_duration{\(tag)}", s.trends[Trend.duration.rawValue])
+            counter("http_reqs{\(tag)}", s.requests)
+            rate("http_req_failed{\(tag)}", trues: s.failedRequests, falses: s.requests - s.failedRequests)
         }
         for (metric, marks) in k6Thresholds {
             // A selector's sub-metric appears under its own key, as in k6's export.

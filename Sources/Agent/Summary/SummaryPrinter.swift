@@ -49,13 +49,8 @@ struct SummaryPrinter {
         var rows: [(String, String)] = []
         let secs = r.elapsedSeconds
         let t = r.total
-        // A journey's steps, as k6 prints tagged sub-metrics: `{ step:create }` (with the probe when there are several).
-        var stepStats: [(String, ProbeStats)] = []
-        for (i, probe) in r.thresholdProbes.enumerated() where i < r.perStep.count {
-            for (k, step) in probe.steps.enumerated() where k < r.perStep[i].count {
-                stepStats.append((r.probeNames.count > 1 ? "probe:\(probe.name),step:\(step)" : "step:\(step)", r.perStep[i][k]))
-            }
-        }
+        // A journey's steps, as k6 prints tagged sub-metrics: `{ step:create }`.
+        let stepStats = r.stepTotals
         if !r.checks.isEmpty {
             let total = r.checkPasses + r.checkFails
             rows.append(("checks", "\(SummaryFormat.percent(total == 0 ? 0 : Double(r.checkPasses) / Double(total)))  ✓ \(r.checkPasses)  ✗ \(r.checkFails)"))

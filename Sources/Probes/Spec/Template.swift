@@ -1,3 +1,5 @@
+import KalmSupport
+
 /// A string with run-time references, `{{ name }}`, resolved per iteration
 /// (docs/configuration.md, "Journeys"). `${...}` expands earlier, when the config loads.
 ///
@@ -134,22 +136,7 @@ public struct Template: Sendable, Equatable {
                 out += s
             }
         case .json:
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if u.value < 0x20 {
-                        let hex = String(u.value, radix: 16)
-                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                    } else {
-                        out.unicodeScalars.append(u)
-                    }
-                }
-            }
+            JSONText.appendEscaped(s, to: &out)
         case .url:
             for b in s.utf8 {
                 if b <= 0x20 || b >= 0x7F || "\"<>\\^`{|}".utf8.contains(b) {

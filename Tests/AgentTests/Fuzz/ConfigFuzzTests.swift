@@ -36,15 +36,11 @@ struct ConfigFuzzTests {
         "probes:", "scenarios:", "thresholds:", "\"http_req_duration{step:x}\": [\"p(95)<1\"]", "p(101)<", "µ", "é",
     ]
 
+    /// Seeded mutations: the same cases every run.
     struct Mutator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random: SplitMix
+        init(state: UInt64) { random = SplitMix(seed: state) }
+        mutating func next() -> UInt64 { random.next() }
 
         /// One to four mutations of `text`.
         mutating func mutate(_ text: String) -> String {
