@@ -273,12 +273,7 @@ final class FaultHandler: ChannelInboundHandler {
 
     /// `/garbage`: bytes that are not HTTP, written below the HTTP encoder, then close.
     private func writeGarbage(_ context: ChannelHandlerContext) {
-        let bytes = context.channel.allocator.buffer(string: "this is not http\r\n\r\n")
-        guard let encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self) else {
-            return context.close(promise: nil)
-        }
-        let channel = context.channel
-        encoder.writeAndFlush(NIOAny(bytes)).whenComplete { _ in channel.close(promise: nil) }
+        writeRaw(context, Array("this is not http\r\n\r\n".utf8), close: true)
     }
 
     /// Writes `bytes` below the HTTP encoder (anything, valid HTTP or not); closes afterwards when asked.

@@ -56,6 +56,8 @@ final class CompiledStep {
     let needsHeaders: Bool
     let hasBody: Bool
     let isHTTPS: Bool
+    /// Whether a request may go over TLS: an https URL, or one a run-time value decides.
+    var mayUseTLS: Bool { isHTTPS || spec.templates.url != nil }
     /// URL to request and a `CONNECT_TO` entry when `tls.server_name` overrides the host.
     let effectiveURL: String
     let connectTo: UnsafeMutablePointer<curl_slist>?

@@ -384,7 +384,7 @@ final class EngineThread {
         if vu.tokenGeneration >= 0, let token = vu.probe.token, result.status > 0 {
             if result.status == 401 { token.rejected(generation: vu.tokenGeneration) } else { token.accepted(generation: vu.tokenGeneration) }
         }
-        if vu.step.isHTTPS || vu.step.spec.templates.url != nil, result.tls > 0, let expiry = CertificateExpiry.earliest(vu.easy) {
+        if vu.step.mayUseTLS, result.tls > 0, let expiry = CertificateExpiry.earliest(vu.easy) {
             sink.recordCertificateExpiry(probe: vu.probe.index, unixSeconds: expiry)
         }
         stepFinished(vu, &result, now: now)

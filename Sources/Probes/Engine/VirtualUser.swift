@@ -143,7 +143,7 @@ final class VirtualUser {
         try check(kalm_easy_setopt_long(easy, CURLOPT_IPRESOLVE, Int(ip)), "ip_protocol")
         if let (code, what) = TLSSetup.apply(r.tls, to: easy) { try check(code, what) }
         if let ct = step.connectTo { try check(kalm_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, ct), "tls.server_name") }
-        if step.isHTTPS || step.spec.templates.url != nil {
+        if step.mayUseTLS {
             try check(kalm_easy_setopt_long(easy, CURLOPT_CERTINFO, 1), "certinfo")
             // TLS 1.3 alerts arrive after the handshake as receive errors: their text tells them apart.
             try check(kalm_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer), "error buffer")
