@@ -81,6 +81,8 @@ final class RunController {
                 engine.requestStop(grace: .zero)
             }
         }
+        // A run shorter than a tick must still say that its token endpoint failed.
+        tokenWatch.check(scenario: scenario.name, probes: scenario.probes, recorders: sink.recorders)
         progress?.finish()
         let elapsed = Double(MonotonicClock.now() - engine.startedAt) / 1e9
         if vus.samples == 0 { vus.observe(Double(vusMax)) }
