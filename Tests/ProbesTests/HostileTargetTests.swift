@@ -20,7 +20,7 @@ final class HostileTargetTests {
     @Test(arguments: FaultServer.hostileRoutes.map(\.name))
     func eachMisbehaviourIsCountedWithItsReason(_ name: String) throws {
         let expected = try #require(FaultServer.hostileRoutes.first { $0.name == name }).reason
-        let probe = ProbeSpec(name: "hostile", request: RequestSpec(url: server.url("/hostile/\(name)"), timeout: .milliseconds(800),
+        let probe = ProbeSpec(name: "hostile", request: RequestSpec(url: server.url("/hostile/\(name)"), timeout: .milliseconds(name == "redirect-loop" ? 5000 : 800),
                                                                     bodySizeLimit: 4 << 20),
                               checks: [CheckSpec(name: "id", kind: .jsonPath(try JSONPath("$.id"), .exists))])
         let started = Date()
