@@ -31,6 +31,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -73,7 +74,9 @@ let package = Package(
         .target(
             name: "Exporter",
             dependencies: ["Measurements", "Probes", "KalmSupport", "CZlib", "CCrypt",
-                           .product(name: "Logging", package: "swift-log")] + nio
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                           .product(name: "NIOTLS", package: "swift-nio")] + nio
         ),
         // kalm's commands as a library: config, kalm run, the agent runtime, demo, systemd.
         .target(
@@ -85,6 +88,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ] + nio
         ),
         // The `kalm` executable: parses the command line and runs Agent's commands.
@@ -116,7 +120,8 @@ let package = Package(
         .testTarget(
             name: "ExporterTests",
             dependencies: ["Exporter", "Measurements", "Probes", "KalmTestSupport",
-                           .product(name: "NIOEmbedded", package: "swift-nio")],
+                           .product(name: "NIOEmbedded", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
             resources: [.copy("Golden")]
         ),
         .testTarget(

@@ -221,7 +221,7 @@ struct MetricsHTTPServerTests {
     }
 
     @Test func idleConnectionsAreClosed() async throws {
-        try await withServer(idleTimeout: .milliseconds(300)) { server, _ in
+        try await withServer(limits: ServerLimits(idleTimeout: .milliseconds(300))) { server, _ in
             let half = try RawConnection(port: server.port)
             half.send("GET /metrics HTTP/1.1\r\n")
             #expect(half.waitForClose(seconds: 5))
@@ -247,12 +247,12 @@ struct MetricsHTTPServerTests {
         try await group.shutdownGracefully()
     }
 
-    private func withServer(stub: EndpointStub = EndpointStub(), idleTimeout: TimeAmount = .seconds(30),
+    private func withServer(stub: EndpointStub = EndpointStub(), limits: ServerLimits = ServerLimits(),
                             _ body: (Running, String) async throws -> Void) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await MetricsHTTPServer.start(addresses: ["127.0.0.1:0"], routes: stub.routes,
                                                        group: group, logger: Logger(label: "test"),
-                                                       idleTimeout: idleTimeout)
+                                                       limits: limits)
         let running = Running(server: server, stub: stub)
         do {
             try await body(running, "http://\(server.boundAddresses[0])")

@@ -19,6 +19,8 @@ public struct TLSCertificates: Sendable {
     public static let serverNames = "DNS:localhost,IP:127.0.0.1,DNS:api.test"
     /// The client certificate's common name.
     public static let clientCommonName = "kalm-client"
+    /// The subject alternative names of both client certificates.
+    public static let clientNames = "DNS:scraper.kalm.test,email:scraper@kalm.test"
 
     /// The directory holding every file below.
     public let directory: String
@@ -26,8 +28,11 @@ public struct TLSCertificates: Sendable {
     public let caCert: String, caKey: String
     /// The server certificate (CN=localhost, SAN `serverNames`), signed by the CA, and its key.
     public let serverCert: String, serverKey: String
-    /// The client certificate (CN=kalm-client, clientAuth), signed by the CA, and its key.
+    /// The client certificate (CN=kalm-client, clientAuth, SAN `clientNames`), signed by the CA, and its key.
     public let clientCert: String, clientKey: String
+    /// A second server certificate like the first (same CA, names), with its own key: what a
+    /// rotation installs.
+    public let rotatedServerCert: String, rotatedServerKey: String
     /// A second, unrelated CA: self-signed certificate and key.
     public let otherCACert: String, otherCAKey: String
     /// A client certificate (CN=kalm-client) signed by the unrelated CA, and its key.
@@ -73,6 +78,7 @@ public struct TLSCertificates: Sendable {
 
         let ca = try selfSignedCA("ca", subject: "/CN=kalm test CA")
         let server = try signed("server", subject: "/CN=localhost", by: ca, extensions: "server_cert")
+        let rotated = try signed("server-rotated", subject: "/CN=localhost", by: ca, extensions: "server_cert")
         let client = try signed("client", subject: "/CN=\(clientCommonName)", by: ca, extensions: "client_cert")
         let otherCA = try selfSignedCA("other-ca", subject: "/CN=unrelated test CA")
         let otherClient = try signed("other-client", subject: "/CN=\(clientCommonName)", by: otherCA,
@@ -80,6 +86,7 @@ public struct TLSCertificates: Sendable {
         return TLSCertificates(directory: dir, caCert: ca.cert, caKey: ca.key,
                                serverCert: server.cert, serverKey: server.key,
                                clientCert: client.cert, clientKey: client.key,
+                               rotatedServerCert: rotated.cert, rotatedServerKey: rotated.key,
                                otherCACert: otherCA.cert, otherCAKey: otherCA.key,
                                otherClientCert: otherClient.cert, otherClientKey: otherClient.key)
     }
@@ -117,6 +124,7 @@ public struct TLSCertificates: Sendable {
         basicConstraints = critical,CA:FALSE
         keyUsage = critical,digitalSignature
         extendedKeyUsage = clientAuth
+        subjectAltName = \(clientNames)
         subjectKeyIdentifier = hash
         authorityKeyIdentifier = keyid
 

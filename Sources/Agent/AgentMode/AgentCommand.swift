@@ -34,7 +34,8 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap()
-        let security = try webConfig.load()
+        let security = try webConfig.source(logger: logger)
+        let limits = try webConfig.limits()
         let threads = try engine.threadCount()
         let cfg = try config.load()
         let runtime = AgentRuntime(config: cfg, configPath: config.configFile, env: try config.environment(),
@@ -42,14 +43,15 @@ struct AgentCommand: AsyncParsableCommand {
                                    systemd: SystemdNotifier.fromEnvironment(logger: logger))
         logger.info("kalm agent starting", metadata: ["version": .string(BuildInfo.versionLine), "config": .string(cfg.sourcePath)])
         try await AgentRunner.run(runtime: runtime, addresses: listenAddresses.isEmpty ? [Self.defaultListenAddress] : listenAddresses,
-                                  lifecycle: enableLifecycle, security: security, logger: logger)
+                                  lifecycle: enableLifecycle, security: security, limits: limits, logger: logger)
     }
 }
 
 /// Runs an agent's services until SIGTERM/SIGINT.
 enum AgentRunner {
     /// - Parameter lifecycle: whether `/-/reload` reloads (`--web.enable-lifecycle`) or answers 403.
-    static func run(runtime: AgentRuntime, addresses: [String], lifecycle: Bool = false, security: EndpointSecurity = .open,
+    static func run(runtime: AgentRuntime, addresses: [String], lifecycle: Bool = false,
+                    security: EndpointSecuritySource = .fixed(.open), limits: ServerLimits = ServerLimits(),
                     logger: Logger,
                     onListening: (@Sendable ([String]) -> Void)? = nil) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -65,7 +67,7 @@ enum AgentRunner {
             await watchdog?.value
             try? await group.shutdownGracefully()
         }
-        let metrics = MetricsService(runtime: runtime, addresses: addresses, group: group, lifecycle: lifecycle, security: security, onListening: { bound in
+        let metrics = MetricsService(runtime: runtime, addresses: addresses, group: group, lifecycle: lifecycle, security: security, limits: limits, onListening: { bound in
             onListening?(bound)
             readiness?.listening(bound)
         })

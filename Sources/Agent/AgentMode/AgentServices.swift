@@ -37,8 +37,10 @@ struct MetricsService: Service {
     let group: EventLoopGroup
     /// `--web.enable-lifecycle`: whether `/-/reload` may reload.
     var lifecycle = false
-    /// `--web.config.file`: basic auth and headers on every path.
-    var security = EndpointSecurity.open
+    /// `--web.config.file`: TLS, basic auth and headers on every path.
+    var security = EndpointSecuritySource.fixed(.open)
+    /// `--web.max-connections` and the fixed limits.
+    var limits = ServerLimits()
     /// Called with the bound addresses once listening (kalm demo prints them).
     var onListening: (@Sendable ([String]) -> Void)?
 
@@ -52,7 +54,7 @@ struct MetricsService: Service {
             reload: reload,
             isReady: { runtime.isReady })
         let server = try await MetricsHTTPServer.start(addresses: addresses, routes: routes, group: group,
-                                                       logger: runtime.logger, security: security)
+                                                       logger: runtime.logger, limits: limits, security: security)
         onListening?(server.boundAddresses)
         try? await gracefulShutdown()
         await server.shutdown()

@@ -1,6 +1,7 @@
 import Exporter
 import ArgumentParser
 import Foundation
+import Logging
 
 /// `-c/--config.file` and `-e/--env`, shared by every command that reads a config.
 struct ConfigOptions: ParsableArguments {
@@ -49,16 +50,37 @@ struct EngineOptions: ParsableArguments {
 }
 
 /// `--web.config.file`: exporter-toolkit's file for the endpoint (docs/configuration.md, "The
-/// endpoint"): basic auth with bcrypt hashes and extra response headers, on every path.
+/// endpoint"): TLS, basic auth with bcrypt hashes and extra response headers, on every path;
+/// and `--web.max-connections` (Prometheus's flag; docs/configuration.md, "Limits").
 struct WebConfigOption: ParsableArguments {
     @Option(name: .customLong("web.config.file"),
-            help: ArgumentHelp("exporter-toolkit web config: basic_auth_users (bcrypt) and http_server_config.headers for every path.",
+            help: ArgumentHelp("exporter-toolkit web config: tls_server_config, basic_auth_users (bcrypt) and http_server_config.headers for every path.",
                                valueName: "file"))
     var webConfigFile: String?
+
+    @Option(name: .customLong("web.max-connections"),
+            help: ArgumentHelp("Connections the endpoint keeps open at once; at the limit the quietest idle one is closed.",
+                               valueName: "n"))
+    var maxConnections: Int = ServerLimits().maxConnections
 
     /// The endpoint's security: open without the flag. Throws `ConfigErrors` (exit 104) for a bad file.
     func load() throws -> EndpointSecurity {
         guard let path = webConfigFile else { return .open }
         return try WebConfigLoader.load(path: path)
+    }
+
+    /// The security as loaded now, re-read when the web config or its TLS files change.
+    func source(logger: Logger) throws -> EndpointSecuritySource {
+        let security = try load()
+        guard let path = webConfigFile else { return .fixed(security) }
+        return EndpointSecuritySource(security, webConfigFile: path, reload: { try WebConfigLoader.load(path: path) }, logger: logger)
+    }
+
+    /// The endpoint's limits. Throws `UsageError` for a connection limit below 1.
+    func limits() throws -> ServerLimits {
+        guard maxConnections >= 1 else {
+            throw UsageError(.invalidValue, "--web.max-connections must be at least 1, got \(maxConnections)")
+        }
+        return ServerLimits(maxConnections: maxConnections)
     }
 }

@@ -54,7 +54,8 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let logger = logging.bootstrap()
-        let security = try webConfig.load()
+        let security = try webConfig.source(logger: logger)
+        let limits = try webConfig.limits()
         let overrides = RunOverrides(vus: vus, duration: duration?.seconds)
         try overrides.validate()
         let threads = try engine.threadCount()
@@ -100,7 +101,7 @@ struct RunCommand: ParsableCommand {
         var metricsServer: RunMetricsServer?
         if !listenAddresses.isEmpty {
             let server = RunMetricsServer(config: cfg)
-            try server.start(addresses: listenAddresses, security: security, logger: logger)
+            try server.start(addresses: listenAddresses, security: security, limits: limits, logger: logger)
             metricsServer = server
         }
         defer { metricsServer?.stop() }

@@ -3,12 +3,12 @@ import Foundation
 import Yams
 
 /// Reads `--web.config.file`, exporter-toolkit's format (docs/configuration.md, "The endpoint"):
-/// `basic_auth_users` (bcrypt hashes) and `http_server_config.headers`, validated like the main
-/// config, every mistake with its file:line:column. `tls_server_config` is refused, not
-/// ignored: kalm does not serve TLS itself yet, and must never serve in clear what was meant
-/// to be encrypted.
+/// `tls_server_config` (WebConfigLoader+TLS.swift), `basic_auth_users` (bcrypt hashes) and
+/// `http_server_config.headers`, validated like the main config, every mistake with its
+/// file:line:column.
 enum WebConfigLoader {
-    static let topKeys = ["tls_server_config", "basic_auth_users", "http_server_config"]
+    static let topKeys = ["tls_server_config", "basic_auth_users", "http_server_config", "rate_limit"]
+    static let rateLimitKeys = ["burst", "interval"]
     static let httpServerKeys = ["http2", "headers"]
     /// exporter-toolkit's headers, and the values it allows where it restricts them.
     static let allowedHeaders: [(name: String, values: [String])] = [
@@ -42,13 +42,13 @@ enum WebConfigLoader {
         guard let root else { return .open }
         var security = EndpointSecurity()
         let node = StrictNode(node: root, path: "", context: context)
-        if let m = node.mapping(keys: topKeys, what: "a mapping with basic_auth_users: and http_server_config:") {
-            if let e = m.entry("tls_server_config") {
-                context.error("kalm does not serve TLS itself yet; terminate TLS in front of it (a sidecar or reverse proxy) or listen on a private address, and keep basic_auth_users here",
-                              at: e.keyMark, path: e.value.path)
+        if let m = node.mapping(keys: topKeys, what: "a mapping with tls_server_config:, basic_auth_users: and http_server_config:") {
+            if let e = m.entry("tls_server_config"), !e.value.isNull {
+                security.tls = decodeTLS(e.value, keyMark: e.keyMark, context: context)
             }
             if let users = m["basic_auth_users"] { security.authenticator = decodeUsers(users, context: context) }
             if let http = m["http_server_config"] { security.headers = decodeHTTPServer(http, context: context) }
+            if let limit = m["rate_limit"] { security.rateLimiter = decodeRateLimit(limit) }
         }
         let errors = context.sortedErrors
         guard errors.isEmpty else { throw ConfigErrors(errors: errors) }
@@ -75,6 +75,19 @@ enum WebConfigLoader {
             users[e.key] = hash
         }
         return users.isEmpty ? nil : BasicAuthenticator(users: users)
+    }
+
+    /// exporter-toolkit's `rate_limit`: `interval` 0 (or absent) turns it off.
+    private static func decodeRateLimit(_ node: StrictNode) -> RequestRateLimiter? {
+        guard let m = node.mapping(keys: rateLimitKeys, what: "a mapping with burst: and interval:") else { return nil }
+        let interval = m["interval"]?.duration() ?? 0
+        guard interval > 0 else { return nil }
+        guard let burstNode = m.required("burst", example: "burst: 10"), let burst = burstNode.int(min: 0) else { return nil }
+        guard burst >= 1 else {
+            burstNode.fail("burst 0 would refuse every request; set burst: 1 or more (or interval: 0 to turn the limit off)")
+            return nil
+        }
+        return RequestRateLimiter(interval: .nanoseconds(Int64(interval * 1e9)), burst: burst)
     }
 
     private static func decodeHTTPServer(_ node: StrictNode, context: DecodeContext) -> [(String, String)] {

@@ -31,7 +31,8 @@ final class RunMetricsServer: Sendable {
     }
 
     /// Binds the addresses (blocking until bound). Throws `UsageError` naming a bad or busy address.
-    func start(addresses: [String], security: EndpointSecurity = .open, logger: Logger) throws {
+    func start(addresses: [String], security: EndpointSecuritySource = .fixed(.open), limits: ServerLimits = ServerLimits(),
+               logger: Logger) throws {
         let routes = AgentRoutes.make(
             metrics: { [weak self] accept, encoding in
                 guard let self else { return (ByteBuffer(), "text/plain; charset=utf-8", nil) }
@@ -46,7 +47,7 @@ final class RunMetricsServer: Sendable {
         Task {
             do {
                 let s = try await MetricsHTTPServer.start(addresses: addresses, routes: routes, group: group, logger: logger,
-                                                          security: security)
+                                                          limits: limits, security: security)
                 result.withLock { $0 = .success(s) }
             } catch {
                 result.withLock { $0 = .failure(error) }

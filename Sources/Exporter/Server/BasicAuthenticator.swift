@@ -7,17 +7,32 @@ import KalmSupport
 /// exporter-toolkit checks them; docs/configuration.md, "The endpoint").
 ///
 /// A bcrypt check costs tens of milliseconds by design, so it never runs on the event loop:
-/// checks run one at a time on a queue of their own, and outcomes are cached (bounded), so
-/// a scraper with the right password pays once and a flood of wrong ones queues behind one
-/// check at a time without touching the event loop. An unknown user is checked against a
-/// dummy hash, so timing does not tell which users exist.
+/// checks run one at a time on a queue of their own, at most `maxPending` waiting; beyond
+/// that a request is told `.busy` (429) without any hashing. Outcomes are cached: right
+/// credentials in a cache of their own that guesses cannot touch, so a scraper with the
+/// right password pays once and is then answered at once however hard wrong passwords are
+/// hammered; wrong ones in a bounded cache that starts over when full. An unknown user is
+/// checked against a dummy hash, so timing does not tell which users exist.
 public final class BasicAuthenticator: Sendable {
+    /// What a check concluded.
+    public enum Outcome: Sendable { case allowed, denied, busy }
+
+    private struct Caches {
+        var allowed: Set<String> = []
+        var denied: Set<String> = []
+        var pending = 0
+    }
+
     /// user → bcrypt hash.
     private let users: [String: String]
-    private let cache = Locked([String: Bool]())
+    private let caches = Locked(Caches())
     private let queue = DispatchQueue(label: "kalm-bcrypt")
-    /// Outcomes kept; past it the cache starts over (a flood of guesses cannot grow memory).
+    /// Wrong credentials remembered; past it that cache starts over (guesses cannot grow memory).
     static let cacheLimit = 1024
+    /// Right credentials remembered (only a password holder can add one).
+    static let allowedLimit = 64
+    /// Checks waiting for the bcrypt queue at most; more are answered `.busy`.
+    public static let maxPending = 32
     /// bcrypt (cost 10) of a password nobody has, for unknown users.
     static let dummyHash = "$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u"
 
@@ -40,12 +55,20 @@ public final class BasicAuthenticator: Sendable {
 
     /// The cached outcome for these credentials, if any (no bcrypt work).
     public func cached(user: String, password: String) -> Bool? {
-        cache.withLock { $0[key(user, password)] }
+        let k = key(user, password)
+        return caches.withLock { c in c.allowed.contains(k) ? true : c.denied.contains(k) ? false : nil }
     }
 
-    /// Checks the credentials off the caller's thread, one bcrypt at a time, and caches the outcome.
-    public func verify(user: String, password: String) async -> Bool {
-        if let known = cached(user: user, password: password) { return known }
+    /// Checks the credentials off the caller's thread, one bcrypt at a time, and caches the
+    /// outcome; `.busy` without hashing when `maxPending` checks are already waiting.
+    public func verify(user: String, password: String) async -> Outcome {
+        if let known = cached(user: user, password: password) { return known ? .allowed : .denied }
+        let admitted = caches.withLock { c -> Bool in
+            guard c.pending < Self.maxPending else { return false }
+            c.pending += 1
+            return true
+        }
+        guard admitted else { return .busy }
         let hash = users[user]
         let ok: Bool = await withCheckedContinuation { c in
             queue.async {
@@ -53,11 +76,18 @@ public final class BasicAuthenticator: Sendable {
                 c.resume(returning: hash != nil && matches)
             }
         }
-        cache.withLock { cache in
-            if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-            cache[key(user, password)] = ok
+        let k = key(user, password)
+        caches.withLock { c in
+            c.pending -= 1
+            if ok {
+                if c.allowed.count >= Self.allowedLimit { c.allowed.remove(c.allowed.first!) }
+                c.allowed.insert(k)
+            } else {
+                if c.denied.count >= Self.cacheLimit { c.denied.removeAll(keepingCapacity: true) }
+                c.denied.insert(k)
+            }
         }
-        return ok
+        return ok ? .allowed : .denied
     }
 
     /// Whether `password` hashes to `hash` (libcrypt's `crypt_r`; constant-time comparison).
@@ -82,21 +112,4 @@ public final class BasicAuthenticator: Sendable {
         else { return false }
         return true
     }
-}
-
-/// What `--web.config.file` asks of the endpoint: basic auth and extra response headers.
-public struct EndpointSecurity: Sendable {
-    /// Checks `Authorization` on every request; nil: no basic auth.
-    public var authenticator: BasicAuthenticator?
-    /// Added to every response (`http_server_config.headers`).
-    public var headers: [(String, String)]
-
-    /// An endpoint with the given auth and headers; by default open, no extra headers.
-    public init(authenticator: BasicAuthenticator? = nil, headers: [(String, String)] = []) {
-        self.authenticator = authenticator
-        self.headers = headers
-    }
-
-    /// No auth, no extra headers.
-    public static let open = EndpointSecurity()
 }

@@ -31,11 +31,14 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     /// A deferred route is running; the idle timeout must not close the connection.
     private var busy = false
     private var active = true
+    /// Told when a head arrives and when its answer is written (slowloris and eviction guard).
+    private let headDeadline: RequestHeadDeadline?
 
-    init(router: HTTPRouter, logger: Logger, security: EndpointSecurity = .open) {
+    init(router: HTTPRouter, logger: Logger, security: EndpointSecurity = .open, headDeadline: RequestHeadDeadline? = nil) {
         self.router = router
         self.logger = logger
         self.security = security
+        self.headDeadline = headDeadline
     }
 
     /// The body limit of the current request's route; nil when bodies are simply discarded.
@@ -49,6 +52,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let requestHead):
+            headDeadline?.headReceived()
             head = requestHead
             match = router.match(method: requestHead.method, uri: requestHead.uri)
             bodyBytes = 0
@@ -103,6 +107,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         guard let head else { return }
         let request = HTTPRequest(method: head.method, path: String(HTTPResponseWriter.path(of: head.uri)),
                                   headers: head.headers)
+        if let limiter = security.rateLimiter, !limiter.allow() { return respond(context, Self.rateLimited) }
         guard let auth = security.authenticator else { return route(context, request) }
         // Every path needs the credentials, as exporter-toolkit's; a bcrypt check runs off the loop.
         guard let (user, password) = BasicAuthenticator.credentials(head.headers.first(name: "authorization")) else {
@@ -116,11 +121,18 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         context.eventLoop.makeFutureWithTask { await auth.verify(user: user, password: password) }.whenComplete { result in
             let (handler, context) = bound.value
             handler.busy = false
-            if case .success(true) = result { handler.route(context, request) } else { handler.respond(context, Self.unauthorized) }
+            switch result {
+            case .success(.allowed): handler.route(context, request)
+            case .success(.busy): handler.respond(context, Self.tooManyChecks)
+            default: handler.respond(context, Self.unauthorized)
+            }
         }
     }
 
     static let unauthorized = HTTPReply.text("Unauthorized\n", status: .unauthorized, headers: [("WWW-Authenticate", "Basic")])
+    static let rateLimited = HTTPReply.text("Too Many Requests\n", status: .tooManyRequests)
+    static let tooManyChecks = HTTPReply.text("too many password checks in flight; retry\n", status: .tooManyRequests,
+                                              headers: [("Retry-After", "1")])
 
     private func route(_ context: ChannelHandlerContext, _ request: HTTPRequest) {
         guard let head else { return }
@@ -171,6 +183,7 @@ final class HTTPRequestHandler: ChannelInboundHandler {
         guard active, let head else { return }
         HTTPResponseWriter.write(context, request: head, status: reply.status, contentType: reply.contentType,
                                  headers: reply.headers + security.headers, body: reply.body, forceClose: forceClose)
+        headDeadline?.requestFinished(context)
         logger.debug("HTTP request", metadata: [
             "method": "\(head.method.rawValue)",
             "path": "\(HTTPResponseWriter.path(of: head.uri).prefix(128))",

@@ -2,15 +2,18 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The HTTP/1 server behind `/metrics` and whatever other routes its owner registers
 /// (the agent's are listed in docs/metrics.md and README.md).
 ///
 /// A route's method set decides 405 (with `Allow`) for other methods; any other path is
-/// 404. Keep-alive is supported; connections idle for `idleTimeout` are closed, request
-/// bodies are discarded (a deferred route accepts up to its `maxBody`), and a client that
-/// does not read its responses is not served more once its connection has 8 MiB
-/// buffered, so it cannot exhaust memory.
+/// 404. Keep-alive is supported. `ServerLimits` bound what a client costs: idle and
+/// slow connections are closed, request heads are bounded in time and size, connections in
+/// number; request bodies are discarded (a deferred route accepts up to its `maxBody`), and
+/// a client that does not read its responses is not served more once its connection has
+/// 8 MiB buffered, so it cannot exhaust memory. With `--web.config.file` it serves HTTPS
+/// and asks for basic auth (`EndpointSecuritySource`, looked up per connection).
 public final class MetricsHTTPServer: Sendable {
     /// The addresses actually bound, as `host:port` (`[host]:port` for IPv6), with
     /// ephemeral ports resolved; one per listen address, in the order given.
@@ -34,14 +37,14 @@ public final class MetricsHTTPServer: Sendable {
     /// `0.0.0.0:0` for an ephemeral port) and starts serving `routes` on `group`.
     ///
     /// Throws a `ListenError` naming the address when one cannot be parsed or bound (after
-    /// closing the ones already bound). `idleTimeout` closes connections that neither
-    /// send nor receive anything for that long. `security` asks every request for basic
-    /// auth and adds headers to every response (`--web.config.file`).
+    /// closing the ones already bound). `limits` bound each client's cost. `security` (per
+    /// connection, so rotated certificates apply to new ones) may serve TLS, ask every request
+    /// for basic auth and add headers to every response (`--web.config.file`).
     public static func start(addresses: [String], routes: [HTTPRoute], group: EventLoopGroup,
-                             logger: Logger, idleTimeout: TimeAmount = .seconds(30),
-                             security: EndpointSecurity = .open) async throws -> MetricsHTTPServer {
+                             logger: Logger, limits: ServerLimits = ServerLimits(),
+                             security: EndpointSecuritySource = .fixed(.open)) async throws -> MetricsHTTPServer {
         let parsed = try addresses.map { try ListenAddress(parsing: $0) }
-        let connections = ChannelRegistry()
+        let connections = ChannelRegistry(limit: limits.maxConnections)
         let router = HTTPRouter(routes)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -50,12 +53,26 @@ public final class MetricsHTTPServer: Sendable {
             .childChannelOption(ChannelOptions.writeBufferWaterMark,
                                 value: .init(low: writeBufferHighWater / 8, high: writeBufferHighWater))
             .childChannelInitializer { channel in
-                connections.add(channel)
+                let activity = ConnectionActivity()
+                connections.add(channel, activity: activity)
+                let security = security.current()
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
-                    try sync.configureHTTPServerPipeline(withErrorHandling: true)
-                    try sync.addHandler(HTTPRequestHandler(router: router, logger: logger, security: security))
+                    try sync.addHandler(IdleStateHandler(allTimeout: limits.idleTimeout))
+                    if let tls = security.tls {
+                        try sync.addHandler(PlainHTTPProbe())
+                        try sync.addHandler(NIOSSLServerHandler(context: tls.context,
+                                                                customVerificationCallback: tls.settings.acceptAnyCertificate,
+                                                                configuration: .init()))
+                        if let sans = tls.settings.clientAllowedSANs { try sync.addHandler(ClientSANCheck(allowed: sans)) }
+                    }
+                    let deadline = RequestHeadDeadline(timeout: limits.requestHeadTimeout, maxBytes: limits.maxHeadBytes,
+                                                       activity: activity)
+                    try sync.addHandler(deadline)
+                    try sync.configureHTTPServerPipeline(withErrorHandling: true,
+                                                         withEncoderConfiguration: .init(),
+                                                         withDecoderLimitConfiguration: limits.decoderLimits)
+                    try sync.addHandler(HTTPRequestHandler(router: router, logger: logger, security: security, headDeadline: deadline))
                 }
             }
         var listeners: [Channel] = []
@@ -65,7 +82,7 @@ public final class MetricsHTTPServer: Sendable {
                 let channel = try await bind(bootstrap, address)
                 listeners.append(channel)
                 bound.append(channel.localAddress.map(format) ?? text)
-                logger.info("listening", metadata: ["address": "\(bound.last!)"])
+                logger.info("listening", metadata: ["address": "\(bound.last!)", "tls": "\(security.current().tls != nil)"])
             } catch {
                 let failure = listenError(error, address: text, port: address.port)
                 logger.error("cannot listen", metadata: ["address": "\(text)", "error": "\(failure.reason)"])
@@ -75,6 +92,12 @@ public final class MetricsHTTPServer: Sendable {
         }
         return MetricsHTTPServer(boundAddresses: bound, listeners: listeners, connections: connections, logger: logger)
     }
+
+    /// Connections closed so far to make room under `ServerLimits.maxConnections`.
+    public var evictedConnections: Int { connections.evictions }
+
+    /// Connections open now.
+    public var openConnections: Int { connections.count }
 
     /// Stops listening and closes every open connection (a reload in progress still finishes,
     /// but its answer is dropped). Idempotent. Does not shut down the event loop group.
