@@ -35,6 +35,7 @@ struct AgentCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap()
         let security = try webConfig.source(logger: logger)
+        FileDescriptorLimit.raiseToHardLimit()
         let limits = try webConfig.limits()
         let threads = try engine.threadCount()
         let cfg = try config.load()

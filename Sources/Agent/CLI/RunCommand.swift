@@ -55,6 +55,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let logger = logging.bootstrap()
         let security = try webConfig.source(logger: logger)
+        FileDescriptorLimit.raiseToHardLimit()
         let limits = try webConfig.limits()
         let overrides = RunOverrides(vus: vus, duration: duration?.seconds)
         try overrides.validate()

@@ -1,4 +1,5 @@
 import Exporter
+import Foundation
 import NIOSSL
 import Yams
 
@@ -89,6 +90,13 @@ extension WebConfigLoader {
                 context.error("client_allowed_sans requires client_auth_type to be one of RequireAnyClientCert or RequireAndVerifyClientCert",
                               at: e.keyMark, path: e.value.path)
             }
+        }
+        // Every unreadable file is reported, not just the first the TLS library trips on.
+        for (source, base) in [(cert, "cert"), (key, "key"), (cas, "client_ca")] {
+            guard case .file(let path)? = source, !FileManager.default.isReadableFile(atPath: path) else { continue }
+            let name = base + "_file", e = m.entry(name)
+            let why = FileManager.default.fileExists(atPath: path) ? "it is not readable" : "no such file"
+            context.error("cannot read \(path): \(why)", at: e?.keyMark, path: e?.value.path ?? node.path)
         }
         guard let cert, let key, context.sortedErrors.count == before else { return nil }
         let settings = TLSSettings(certificate: cert, privateKey: key, clientCAs: cas, clientAuth: auth ?? .noClientCert,

@@ -70,7 +70,7 @@ final class AgentProcess: Sendable {
     }
 
     var port: Int { Int(address.split(separator: ":").last!)! }
-    func url(_ path: String) -> String { "http://\(address)\(path)" }
+    func url(_ path: String, scheme: String = "http") -> String { "\(scheme)://\(address)\(path)" }
 
     /// One scrape of `/metrics` (text format unless `accept` says otherwise).
     func scrape(accept: String? = nil) throws -> Exposition {

@@ -111,15 +111,36 @@ struct ConfigFuzzTests {
         WebConfigTests.webConfig,
         "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n  min_version: TLS12\nbasic_auth_users: {a: b}\n",
         "http_server_config:\n  http2: false\n  headers:\n    Strict-Transport-Security: max-age=31536000\n    Content-Security-Policy: default-src 'self'\n",
+        "rate_limit: {burst: 5, interval: 1s}\nbasic_auth_users: {}\n",
         "",
     ]
+
+    /// TLS seeds that reach the certificate and key parsers: real files, and PEM written
+    /// inline (which the mutations then corrupt byte by byte).
+    static func tlsSeeds() throws -> [String] {
+        guard TLSCertificates.available else { return [] }
+        let c = try TLSCertificates.shared()
+        func indented(_ path: String) throws -> String {
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        }
+        return TLSSettingsModes.all.map { mode in
+            "tls_server_config:\n  cert_file: \(c.serverCert)\n  key_file: \(c.serverKey)\n  client_auth_type: \(mode)\n  client_ca_file: \(c.caCert)\n"
+                + "  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256]\n  curve_preferences: [X25519, CurveP256]\n"
+                + "  min_version: TLS12\n  max_version: TLS13\n  client_allowed_sans: [scraper.kalm.test]\n  prefer_server_cipher_suites: true\n"
+        } + ["tls_server_config:\n  cert: |\n\(try indented(c.serverCert))\n  key: |\n\(try indented(c.serverKey))\n  client_ca: |\n\(try indented(c.caCert))\n  client_auth_type: VerifyClientCertIfGiven\n"]
+    }
+
+    enum TLSSettingsModes {
+        static let all = ["NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"]
+    }
 
     @Test(.timeLimit(.minutes(2)))
     func twoThousandMutatedWebConfigsEndInASettingOrLocatedErrors() throws {
         var m = Mutator(state: 0x7765_6263)
         var accepted = 0
+        let seeds = Self.webSeeds + (try Self.tlsSeeds())
         for n in 0..<2_000 {
-            let yaml = m.mutate(Self.webSeeds.randomElement(using: &m)!)
+            let yaml = m.mutate(seeds.randomElement(using: &m)!)
             do {
                 _ = try WebConfigLoader.parse(yaml: yaml, sourceName: "web-\(n).yml")
                 accepted += 1
