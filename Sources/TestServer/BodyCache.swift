@@ -27,14 +27,17 @@ struct BodyCache {
         return body
     }
 
-    /// Compresses `count` zero bytes with zlib (gzip container, best compression),
-    /// feeding the input from a small reusable block so `count` bytes are never allocated.
-    static func gzipZeros(count: Int) -> ByteBuffer {
+    /// Compresses `count` zero bytes with zlib (gzip container, or zlib's for
+    /// `Content-Encoding: deflate`; best compression), feeding the input from a small
+    /// reusable block so `count` bytes are never allocated.
+    static func gzipZeros(count: Int, zlibContainer: Bool = false) -> ByteBuffer {
         let block = [UInt8](repeating: 0, count: 64 * 1024)
         var output: [UInt8] = []
         var out = [UInt8](repeating: 0, count: 64 * 1024)
         var stream = z_stream()
-        guard kalm_deflate_init_gzip(&stream, Z_BEST_COMPRESSION) == Z_OK else {
+        let initialised = zlibContainer ? kalm_deflate_init_zlib(&stream, Z_BEST_COMPRESSION)
+                                        : kalm_deflate_init_gzip(&stream, Z_BEST_COMPRESSION)
+        guard initialised == Z_OK else {
             fatalError("deflateInit2 failed")
         }
         defer { deflateEnd(&stream) }

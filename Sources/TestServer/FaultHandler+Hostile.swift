@@ -27,7 +27,14 @@ extension FaultHandler {
         ("json-huge-number", nil),           // {"id": 1e999999}
         ("json-bad-utf8", nil),              // invalid UTF-8 inside a JSON string
         ("nul-bytes", nil),                  // NUL bytes in the body
+        ("gzip-bomb", "body_limit"),         // 64 KiB of gzip that inflates to 64 MiB
+        ("deflate-bomb", "body_limit"),      // the same as Content-Encoding: deflate (zlib)
     ]
+
+    /// 64 MiB of zeros compressed (≈ 64 KiB each), made once per process (a third of a
+    /// second each; `FaultServer.prepareHostileRoutes()` makes them before a timed test).
+    static let gzipBomb = Array(BodyCache.gzipZeros(count: 64 << 20).readableBytesView)
+    static let deflateBomb = Array(BodyCache.gzipZeros(count: 64 << 20, zlibContainer: true).readableBytesView)
 
     func hostile(_ context: ChannelHandlerContext, _ name: String) {
         func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
@@ -78,6 +85,9 @@ extension FaultHandler {
         case "nul-bytes":
             let body = [UInt8](repeating: 0, count: 1000)
             writeRaw(context, bytes("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n") + body, close: true)
+        case "gzip-bomb", "deflate-bomb":
+            let (encoding, body) = name == "gzip-bomb" ? ("gzip", Self.gzipBomb) : ("deflate", Self.deflateBomb)
+            writeRaw(context, bytes("HTTP/1.1 200 OK\r\nContent-Encoding: \(encoding)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n") + body, close: true)
         default:
             writeRaw(context, bytes("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), close: true)
         }
@@ -113,4 +123,10 @@ extension FaultHandler {
 extension FaultServer {
     /// The `/hostile/NAME` routes and the failure reason a probe of each gets (nil: it succeeds).
     public static var hostileRoutes: [(name: String, reason: String?)] { FaultHandler.hostileRoutes }
+
+    /// Makes the bombs' bodies now, so that the first request of one is not slowed by it.
+    public static func prepareHostileRoutes() {
+        _ = FaultHandler.gzipBomb
+        _ = FaultHandler.deflateBomb
+    }
 }

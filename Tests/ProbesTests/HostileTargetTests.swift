@@ -12,6 +12,7 @@ final class HostileTargetTests {
     let server: FaultServer
 
     init() throws {
+        FaultServer.prepareHostileRoutes()
         server = try FaultServer.start()
     }
 

@@ -11,6 +11,7 @@ final class HostileAgentTests {
     let server: FaultServer
 
     init() throws {
+        FaultServer.prepareHostileRoutes()
         server = try FaultServer.start(threads: 1)
     }
 
