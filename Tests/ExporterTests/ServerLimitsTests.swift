@@ -18,26 +18,27 @@ struct ServerLimitsTests {
     }
 
     @Test func aSlowlorisHeadIsAnswered408AndClosed() async throws {
-        try await Self.serving(ServerLimits(requestHeadTimeout: .milliseconds(300))) { server in
+        try await Self.serving(ServerLimits(requestHeadTimeout: .seconds(1))) { server in
             let slow = try RawConnection(port: server.port, timeoutSeconds: 10)
             slow.send("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: a")
-            let answer = String(decoding: slow.readToEnd(seconds: 10), as: UTF8.self)
+            let answer = await offPool { String(decoding: slow.readToEnd(seconds: 10), as: UTF8.self) }
             #expect(answer.hasPrefix("HTTP/1.1 408 Request Timeout"), "\(answer)")
             // One that never says anything is closed without an answer.
             let silent = try RawConnection(port: server.port, timeoutSeconds: 10)
-            #expect(silent.waitForClose(seconds: 10))
+            #expect(await offPool { silent.waitForClose(seconds: 10) })
         }
     }
 
     @Test func anIdleKeepAliveConnectionIsNotTheHeadTimeoutsBusiness() async throws {
-        try await Self.serving(ServerLimits(requestHeadTimeout: .milliseconds(200))) { server in
+        // The idle timeout is long: a stalled test process must not look like an idle client.
+        try await Self.serving(ServerLimits(idleTimeout: .seconds(300), requestHeadTimeout: .seconds(1))) { server in
             let connection = try RawConnection(port: server.port, timeoutSeconds: 10)
             connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try connection.readResponse().head.hasPrefix("HTTP/1.1 200"))
+            #expect(try await offPool { try? connection.readResponse() }?.head.hasPrefix("HTTP/1.1 200") == true)
             // Quiet for longer than the head timeout between requests: still open.
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(2500))
             connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try connection.readResponse().head.hasPrefix("HTTP/1.1 200"))
+            #expect(await offPool { try? connection.readResponse() }?.head.hasPrefix("HTTP/1.1 200") == true)
         }
     }
 
@@ -45,17 +46,17 @@ struct ServerLimitsTests {
         try await Self.serving(ServerLimits(maxHeadBytes: 4096, maxHeaderCount: 20)) { server in
             let longURL = try RawConnection(port: server.port)
             longURL.send("GET /metrics?" + String(repeating: "a", count: 8192) + " HTTP/1.1\r\nHost: x\r\n\r\n")
-            let first = String(decoding: longURL.readToEnd(seconds: 10), as: UTF8.self)
+            let first = await offPool { String(decoding: longURL.readToEnd(seconds: 10), as: UTF8.self) }
             // NIO's decoder counts the URL against the head limit (400); a head that grows past
             // it without ending is refused by the deadline guard (431). Refused either way.
             #expect(first.hasPrefix("HTTP/1.1 400") || first.hasPrefix("HTTP/1.1 431"), "\(first.prefix(200))")
             let endless = try RawConnection(port: server.port)
             endless.send("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Long: " + String(repeating: "b", count: 6000))
-            let third = String(decoding: endless.readToEnd(seconds: 10), as: UTF8.self)
+            let third = await offPool { String(decoding: endless.readToEnd(seconds: 10), as: UTF8.self) }
             #expect(third.hasPrefix("HTTP/1.1 4") && !third.hasPrefix("HTTP/1.1 404"), "\(third.prefix(200))")
             let manyHeaders = try RawConnection(port: server.port)
             manyHeaders.send("GET /metrics HTTP/1.1\r\nHost: x\r\n" + (0..<30).map { "X-H\($0): v\r\n" }.joined() + "\r\n")
-            let second = String(decoding: manyHeaders.readToEnd(seconds: 10), as: UTF8.self)
+            let second = await offPool { String(decoding: manyHeaders.readToEnd(seconds: 10), as: UTF8.self) }
             #expect(second.hasPrefix("HTTP/1.1 4") && !second.hasPrefix("HTTP/1.1 404"), "\(second.prefix(200))")
             // Within the limits it is served.
             #expect(await Curl.fetchAsync(server.url("/metrics?" + String(repeating: "a", count: 1000))).status == 200)
@@ -63,18 +64,20 @@ struct ServerLimitsTests {
     }
 
     @Test func atTheConnectionLimitTheQuietestIdleConnectionMakesRoom() async throws {
-        try await Self.serving(ServerLimits(maxConnections: 4)) { server in
-            // One connection is mid-request (a slow route), three are idle.
-            let busy = try RawConnection(port: server.port)
-            busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        // Long timeouts: only the limit may close a connection here, however slow the test runs.
+        try await Self.serving(ServerLimits(idleTimeout: .seconds(300), requestHeadTimeout: .seconds(300), maxConnections: 4)) { server in
+            // One connection is mid-request (its body not yet sent), three are idle.
+            let busy = try RawConnection(port: server.port, timeoutSeconds: 60)
+            busy.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n")
             let idle = try (0..<3).map { _ in try RawConnection(port: server.port) }
-            #expect(poll(timeout: 5) { server.server.openConnections == 4 })
+            #expect(await offPool { poll(timeout: 5) { server.server.openConnections == 4 } })
             let scrape = await Curl.fetchAsync(server.url())
             #expect(scrape.status == 200, "a scrape must get in at the limit: \(scrape.curlError)")
             #expect(server.server.evictedConnections == 1)
-            #expect(idle[0].waitForClose(seconds: 5), "the oldest idle connection makes room")
+            #expect(await offPool { idle[0].waitForClose(seconds: 5) }, "the oldest idle connection makes room")
             // The connection with a request in flight was not the one closed.
-            #expect(try busy.readResponse().head.hasPrefix("HTTP/1.1 200"))
+            busy.send("body")
+            #expect(await offPool { try? busy.readResponse() }?.head.hasPrefix("HTTP/1.1 200") == true)
         }
     }
 

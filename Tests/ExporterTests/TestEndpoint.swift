@@ -5,7 +5,8 @@ import NIOCore
 import NIOPosix
 
 /// A `MetricsHTTPServer` on an ephemeral loopback port with two routes (`/metrics` answers
-/// at once, `/slow` after `slowFor`), for the endpoint's TLS, auth and limits tests.
+/// at once; `POST /upload` reads a body of up to 100 bytes first, so a client that never
+/// finishes its body keeps a request in flight), for the endpoint's TLS, auth and limits tests.
 final class TestEndpoint: Sendable {
     let server: MetricsHTTPServer
     let group: MultiThreadedEventLoopGroup
@@ -13,15 +14,11 @@ final class TestEndpoint: Sendable {
 
     static let body = "kalm_up 1\n"
 
-    init(limits: ServerLimits = ServerLimits(), security: EndpointSecuritySource = .fixed(.open),
-         slowFor: Duration = .milliseconds(500)) async throws {
+    init(limits: ServerLimits = ServerLimits(), security: EndpointSecuritySource = .fixed(.open)) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let routes = [
             HTTPRoute("/metrics", methods: [.GET], handler: .immediate { _ in .text(TestEndpoint.body) }),
-            HTTPRoute("/slow", methods: [.GET], handler: .deferred(maxBody: 0) { _ in
-                try? await Task.sleep(for: slowFor)
-                return .text("slow\n")
-            }),
+            HTTPRoute("/upload", methods: [.POST], handler: .deferred(maxBody: 100) { _ in .text("uploaded\n") }),
         ]
         server = try await MetricsHTTPServer.start(addresses: ["127.0.0.1:0"], routes: routes, group: group,
                                                    logger: Logger(label: "test"), limits: limits, security: security)

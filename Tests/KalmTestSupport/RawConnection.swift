@@ -5,7 +5,10 @@ import Glibc
 
 /// A blocking TCP client on a plain socket, for what curl cannot show: exact bytes,
 /// pipelining, RSTs, abrupt hang-ups, and a thousand connections at once.
-public final class RawConnection {
+///
+/// Unchecked Sendable: one thread uses it at a time; async tests hand it to `offPool` so
+/// that its blocking reads never hold a cooperative thread the server under test needs.
+public final class RawConnection: @unchecked Sendable {
     /// Why a read failed.
     public enum ReadError: Error, Equatable {
         case closed          // orderly EOF before a complete response
