@@ -19,6 +19,11 @@ final class AgentRuntime: Sendable {
         var reloadSuccessful = true
         var lastReloadSuccess: Double
         var started = false
+        /// The fleets' targets files as last read (docs/configuration.md, "Fleets").
+        var targetFiles: [String: FileFingerprint] = [:]
+        var lastTargetCheck = Date.distantPast
+        /// Failed reads of each fleet probe's targets files.
+        var targetFileErrors: [String: Int] = [:]
     }
 
     let configPath: String?
@@ -54,6 +59,7 @@ final class AgentRuntime: Sendable {
     /// Starts every continuous scenario. Throws when an engine cannot start (libcurl).
     func start() throws {
         let cfg = config
+        state.withLock { $0.targetFiles = Self.targetFingerprints(cfg) }
         var runs: [String: ScenarioRun] = [:]
         for s in cfg.scenarios where s.continuous {
             let run = try makeRun(s, config: cfg, previous: nil)
@@ -106,6 +112,13 @@ final class AgentRuntime: Sendable {
             scrapeCache.invalidate()
             return why
         }
+        state.withLock { $0.targetFiles = Self.targetFingerprints(new) }
+        return await apply(new, source: path, countsAsReload: true)
+    }
+
+    /// Runs `new` in place of the running config: unchanged scenarios keep running, changed
+    /// ones restart with the recorders of their unchanged probes (counters and windows go on).
+    private func apply(_ new: KalmConfig, source path: String, countsAsReload: Bool) async -> String? {
         let (old, oldRuns) = state.withLock { ($0.config, $0.runs) }
         var keep: [String: ScenarioRun] = [:]
         var start: [ScenarioRun] = []
@@ -155,12 +168,15 @@ final class AgentRuntime: Sendable {
             $0.config = new
             $0.scheduled = scheduled
             $0.runs = keep
-            $0.reloadSuccessful = true
-            $0.lastReloadSuccess = Date().timeIntervalSince1970
+            if countsAsReload {
+                $0.reloadSuccessful = true
+                $0.lastReloadSuccess = Date().timeIntervalSince1970
+            }
         }
         scrapeCache.invalidate()
-        logger.info("config reloaded", metadata: ["file": .string(path), "restarted": .stringConvertible(start.count),
-                                                  "stopped": .stringConvertible(stop.count - start.count)])
+        logger.info(countsAsReload ? "config reloaded" : "targets changed",
+                    metadata: ["file": .string(path), "restarted": .stringConvertible(start.count),
+                               "stopped": .stringConvertible(stop.count - start.count)])
         for r in stop { await r.stop() }
         for r in retired { await r.stop() }
         return nil
@@ -173,11 +189,55 @@ final class AgentRuntime: Sendable {
             let now = Date()
             let (runs, scheduled) = state.withLock { (Array($0.runs.values), Array($0.scheduled.values)) }
             for s in scheduled { s.tick(now: now) }
+            await checkTargets(now: now)
             for r in runs { tokenWatch.check(scenario: r.config.name, probes: r.config.spec.probes, recorders: r.sink.recorders) }
             for s in scheduled { tokenWatch.check(scenario: s.config.name, probes: s.config.spec.probes, recorders: s.sink.recorders) }
             try? await Task.sleep(nanoseconds: 250_000_000)
         }
     }
+
+    // MARK: Fleets
+
+    /// Every file the fleets' globs match now, with its fingerprint.
+    static func targetFingerprints(_ config: KalmConfig) -> [String: FileFingerprint] {
+        FileFingerprint.of(Fleet.files(config.fleets.flatMap(\.globs)))
+    }
+
+    /// Once a second: when a targets file appeared, changed or went away, reads the targets
+    /// again and runs the new probe set (docs/configuration.md, "Fleets"). A file that fails
+    /// keeps its last good targets, is counted and logged. Skipped while a reload runs.
+    func checkTargets(now: Date) async {
+        let config = state.withLock { s -> KalmConfig? in
+            guard !s.config.fleets.isEmpty, now.timeIntervalSince(s.lastTargetCheck) >= Self.targetCheckInterval else { return nil }
+            s.lastTargetCheck = now
+            return s.config
+        }
+        guard let config else { return }
+        let seen = Self.targetFingerprints(config)
+        guard seen != state.withLock({ $0.targetFiles }) else { return }
+        let busy = reloading.withLock { r -> Bool in
+            if r { return true }
+            r = true
+            return false
+        }
+        guard !busy else { return }
+        defer { reloading.withLock { $0 = false } }
+        let (new, errors) = config.withTargetsReread()
+        state.withLock { s in
+            s.targetFiles = seen
+            for (file, e) in errors {
+                for fleet in config.fleets where Fleet.files(fleet.globs).contains(file) { s.targetFileErrors[fleet.probe, default: 0] += 1 }
+                logger.error("cannot read a targets file; keeping its last good targets", metadata: ["file": .string(file), "err": .string("\(e)")])
+            }
+        }
+        guard new.probes != config.probes else {
+            state.withLock { $0.config.fleetTargets = new.fleetTargets }
+            return
+        }
+        _ = await apply(new, source: config.sourcePath, countsAsReload: false)
+    }
+
+    static let targetCheckInterval: TimeInterval = 1
 
     /// Stops every scenario; returns once in-flight requests have finished or timed out.
     func stopAll() async {
@@ -263,6 +323,16 @@ final class AgentRuntime: Sendable {
             }
         }
         out += [build, reload, reloadAt, active, passing]
+        if !cfg.fleets.isEmpty {
+            var targets = MetricFamily(MetricCatalogue.targets)
+            var fileErrors = MetricFamily(MetricCatalogue.targetFileErrors)
+            let errorCounts = state.withLock { $0.targetFileErrors }
+            for (probe, n) in Fleet.counts(cfg) {
+                targets.add(Double(n), labels: [(name: "probe", value: probe)] + base)
+                fileErrors.add(Double(errorCounts[probe] ?? 0), labels: [(name: "probe", value: probe)] + base)
+            }
+            out += [targets, fileErrors]
+        }
         out += ScheduledFamilies.collect(scheduled, agentLabels: cfg.agent.labels)
         out += ProcessMetrics.collect(labels: base)
         return out

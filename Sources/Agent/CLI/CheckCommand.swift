@@ -18,11 +18,22 @@ struct CheckCommand: ParsableCommand {
         do { _ = try webConfig.load() } catch let e as ConfigErrors { errors += e.errors }
         guard errors.isEmpty, let cfg = loaded else { throw ConfigErrors(errors: errors) }
         if let web = webConfig.webConfigFile { print("\(web): OK") }
-        print("\(cfg.sourcePath): OK: \(cfg.probes.count) probe\(cfg.probes.count == 1 ? "" : "s"), "
+        print("\(cfg.sourcePath): OK: \(cfg.templates.count) probe\(cfg.templates.count == 1 ? "" : "s"), "
               + "\(cfg.scenarios.count) scenario\(cfg.scenarios.count == 1 ? "" : "s")")
+        let counts = Dictionary(Fleet.counts(cfg), uniquingKeysWith: { a, _ in a })
+        for fleet in cfg.fleets {
+            let shard = cfg.agent.shard.map { " (shard \($0.index) of \($0.total))" } ?? ""
+            print("  probe \(fleet.probe): \(counts[fleet.probe] ?? 0) targets\(shard) from \(Fleet.files(fleet.globs).count) files")
+        }
+        let series = SeriesEstimate.total(cfg)
+        print("  series: about \(series) (agent.series_budget \(cfg.agent.seriesBudget))")
+        if series > cfg.agent.seriesBudget {
+            FileHandle.standardError.write(Data(("warning: the config exposes about \(series) series, more than agent.series_budget "
+                + "(\(cfg.agent.seriesBudget)); use series: lean on large fleets, fewer windows or buckets, or raise the budget\n").utf8))
+        }
         let now = Date()
         for s in cfg.scenarios {
-            var line = "  scenario \(s.name): \(s.spec.executor.name), probes \(s.probeNames.joined(separator: ", "))"
+            var line = "  scenario \(s.name): \(s.spec.executor.name), probes \(s.declaredProbes.joined(separator: ", "))"
             if s.continuous { line += ", continuous" }
             print(line)
             if let schedule = try ScenarioSchedule(s) {

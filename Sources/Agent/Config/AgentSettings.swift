@@ -10,6 +10,12 @@ struct AgentSettings: Sendable {
     var buckets: [Double]
     /// Upper bounds (seconds) of the phase and start-lag histograms; ascending.
     var phaseBuckets: [Double]
+    /// `agent.shard`: which share of the fleets' targets this agent probes; nil: all.
+    var shard: Shard? = nil
+    /// `agent.series_budget`: `kalm check` warns when the config would expose more series.
+    var seriesBudget: Int = AgentSettings.defaultSeriesBudget
+
+    static let defaultSeriesBudget = 200_000
 
     static let defaultWindows: [WindowSetting] = [
         WindowSetting(name: "1m", seconds: 60), WindowSetting(name: "5m", seconds: 300),

@@ -1,7 +1,7 @@
 import Foundation
 
 extension ConfigDecoder {
-    static let agentKeys = ["labels", "windows", "quantiles", "buckets", "phase_buckets"]
+    static let agentKeys = ["labels", "windows", "quantiles", "buckets", "phase_buckets", "shard", "series_budget"]
     /// Keys docs/configuration.md lists as planned.
     static let agentPlannedKeys = ["state_file"]
 
@@ -14,7 +14,22 @@ extension ConfigDecoder {
         if let n = m["quantiles"], let q = decodeQuantiles(n) { settings.quantiles = q }
         if let n = m["buckets"], let b = decodeBuckets(n, required: AgentSettings.requiredBuckets) { settings.buckets = b }
         if let n = m["phase_buckets"], let b = decodeBuckets(n, required: []) { settings.phaseBuckets = b }
+        if let n = m["shard"] { settings.shard = decodeShard(n) }
+        if let n = m["series_budget"], let b = n.int(min: 1, what: "a number of series") { settings.seriesBudget = b }
         return settings
+    }
+
+    /// `shard: {index: I, total: N}`: 0 ≤ I < N.
+    func decodeShard(_ node: StrictNode) -> Shard? {
+        guard let m = node.mapping(keys: ["index", "total"], what: "a mapping {index: I, total: N}") else { return nil }
+        guard let t = m.required("total", example: "total: 3"), let total = t.int(min: 1, what: "the number of agents"),
+              let i = m.required("index", example: "index: 0"), let index = i.int(min: 0, what: "this agent's index, from 0")
+        else { return nil }
+        guard index < total else {
+            i.fail("index \(index) is not below total \(total); agents are numbered 0 to \(total - 1) (a StatefulSet's ordinal)")
+            return nil
+        }
+        return Shard(index: index, total: total)
     }
 
     /// `windows: [1m, 5m, 15m, 1h]`: whole seconds, at least 1s, no repeats; returned shortest first.

@@ -3,12 +3,15 @@ import Measurements
 import Probes
 
 extension ConfigDecoder {
-    static let probeKeys = ["name", "labels", "request", "expected_status", "checks", "steps", "data", "auth", "defaults"]
+    static let probeKeys = ["name", "labels", "request", "expected_status", "checks", "steps", "data", "auth", "defaults",
+                            "targets", "series"]
 
     /// The decoded probes plus every name written (so scenarios naming a broken probe get no second error).
     struct DecodedProbes {
         var specs: [ProbeSpec]
         var names: [String]
+        /// The probes with `targets:`.
+        var fleets: [FleetTemplate] = []
     }
 
     /// `probes:`: a non-empty list of probes with unique names.
@@ -22,7 +25,8 @@ extension ConfigDecoder {
         var firstLine: [String: Int] = [:]
         for item in items {
             var name: String?
-            let spec = decodeProbe(item, agentLabels: agentLabels) { n, nameNode in
+            var fleet: FleetTemplate?
+            let spec = decodeProbe(item, agentLabels: agentLabels, fleet: &fleet) { n, nameNode in
                 name = n
                 if let line = firstLine[n] {
                     nameNode.fail("duplicate probe name \"\(n)\" (first at line \(line)); probe names must be unique")
@@ -32,13 +36,15 @@ extension ConfigDecoder {
             }
             if let name, !result.names.contains(name) { result.names.append(name) }
             if let spec { result.specs.append(spec) }
+            if let spec, let fleet { result.fleets.append(FleetTemplate(probe: spec.name, globs: fleet.globs)) }
         }
         return result
     }
 
     /// One probe; nil when it has any error.
     /// - Parameter onName: called with a valid name and its node (for duplicate detection).
-    func decodeProbe(_ node: StrictNode, agentLabels: [String], onName: (String, StrictNode) -> Void) -> ProbeSpec? {
+    func decodeProbe(_ node: StrictNode, agentLabels: [String], fleet: inout FleetTemplate?,
+                     onName: (String, StrictNode) -> Void) -> ProbeSpec? {
         var hints: [String: String] = [:]
         for k in Self.requestKeys { hints[k] = "\"\(k)\" belongs under request:" }
         for k in Self.scenarioCommonKeys + Self.allExecutorKeys where hints[k] == nil && !Self.probeKeys.contains(k) {
@@ -59,6 +65,19 @@ extension ConfigDecoder {
             }
             let labels = m["labels"].flatMap { decodeLabels($0, taken: agentLabels, takenWhere: "agent.labels") } ?? []
             let scope = ValueScope()
+            if let t = m.entry("targets") {
+                fleet = decodeTargets(t.value)
+                scope.allowsTarget = true
+            }
+            let series = m["series"].flatMap { $0.oneOf(SeriesProfile.allCases.map(\.rawValue), what: "series profile") }
+                .flatMap(SeriesProfile.init(rawValue:)) ?? .full
+            defer {
+                spec?.series = series
+                if let s = spec, fleet != nil, !s.usesTarget, let t = m.entry("targets") {
+                    context.error("a probe with targets: must use {{ target }} in its request, e.g. url: https://{{ target }}/health",
+                                  at: t.keyMark, path: t.value.path)
+                }
+            }
             let data = m["data"].map { decodeData($0, scope: scope) } ?? []
             let expected = m["expected_status"].flatMap { decodeStatusList($0) } ?? .k6Default
             if let stepsNode = m["steps"] {
@@ -91,6 +110,19 @@ extension ConfigDecoder {
             }
         }
         return clean ? spec : nil
+    }
+
+    /// `targets: {file_sd: [GLOB, ...]}`: patterns resolved against the config's directory.
+    func decodeTargets(_ node: StrictNode) -> FleetTemplate? {
+        guard let m = node.mapping(keys: ["file_sd"], what: "a mapping {file_sd: [targets/*.json]}") else { return nil }
+        guard let f = m.required("file_sd", example: "file_sd: [targets/*.json]"),
+              let items = f.sequenceOrScalar(what: "a list of file paths or globs") else { return nil }
+        let globs = items.compactMap { $0.string(what: "a file path or glob") }.map { context.resolvePath($0) }
+        guard !globs.isEmpty else {
+            f.fail("no files; list at least one, e.g. [targets/*.json]")
+            return nil
+        }
+        return FleetTemplate(probe: "", globs: globs)
     }
 
     /// `expected_status` or a `status` check: `[200]`, `2xx`, `[200-299, 404]`.

@@ -125,7 +125,7 @@ extension ConfigDecoder {
                 name: e.key,
                 spec: ScenarioSpec(name: e.key, probes: chosen, executor: executor, thinkTime: thinkTime,
                                    connectionReuse: reuse, gracefulStop: gracefulStop),
-                probeNames: chosenNames, continuous: continuous, schedule: schedule, every: every, timezone: timezone,
+                probeNames: chosenNames, declaredProbes: chosenNames, continuous: continuous, schedule: schedule, every: every, timezone: timezone,
                 thresholds: thresholds, abortOn: abortOn, line: e.keyMark?.line ?? 0, column: e.keyMark?.column ?? 0)
         }
         return clean ? config : nil

@@ -29,8 +29,11 @@ final class ConfigDecoder {
             decodeScenarios($0, probes: probes?.specs ?? [], probeNames: probes?.names, topThresholds: thresholds)
         } ?? []
         guard let probes else { return nil }
-        return KalmConfig(sourcePath: sourcePath, agent: agent, probes: probes.specs, scenarios: scenarios,
-                          thresholds: thresholds)
+        var config = KalmConfig(sourcePath: sourcePath, agent: agent, probes: probes.specs, scenarios: scenarios,
+                                thresholds: thresholds)
+        config.templates = probes.specs
+        config.fleets = probes.fleets
+        return config
     }
 
     // MARK: Shared helpers
@@ -38,7 +41,7 @@ final class ConfigDecoder {
     /// Kalm's own label names: a config label may not reuse them.
     static let reservedLabels: Set<String> = [
         "probe", "scenario", "code", "reason", "phase", "result", "check", "window", "quantile", "le", "stat",
-        "metric", "threshold", "step",
+        "metric", "threshold", "step", "target",
     ]
 
     /// `labels:` of the agent or a probe, sorted by name.

@@ -65,7 +65,13 @@ struct ConfigLoader {
             throw ConfigErrors(errors: errors.isEmpty
                 ? [ConfigError(file: sourceName, line: 0, column: 0, path: "", message: "invalid config")] : errors)
         }
-        return config
+        guard !config.fleets.isEmpty else { return config }
+        // Fleets: the targets files are part of the config at load (kalm check reports their mistakes).
+        let (expanded, fileErrors) = config.withTargetsReread()
+        guard fileErrors.isEmpty else {
+            throw ConfigErrors(errors: fileErrors.keys.sorted().flatMap { fileErrors[$0]!.errors })
+        }
+        return expanded
     }
 
     /// Where `key` is written again in the block mapping whose first `key` is at `first`

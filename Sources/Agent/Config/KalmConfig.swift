@@ -7,8 +7,24 @@ struct KalmConfig: Sendable {
     /// The path the config was loaded from (or the source name given to `ConfigLoader.parse`).
     var sourcePath: String
     var agent: AgentSettings
-    /// In file order, `${...}` expanded.
+    /// In file order, `${...}` expanded; a probe with `targets:` appears once per target this
+    /// agent owns (`Fleet.expand`).
     var probes: [ProbeSpec]
+    /// The probes as written, templates unexpanded: what a targets change expands again.
+    var templates: [ProbeSpec] = []
+    /// The probes with `targets:`.
+    var fleets: [FleetTemplate] = []
+    /// The targets read for them when `probes` was expanded.
+    var fleetTargets = FleetTargets()
+
+    /// This config with its fleets' targets read again (a file that fails keeps its last good
+    /// targets) and expanded; the errors by file.
+    func withTargetsReread() -> (KalmConfig, [String: ConfigErrors]) {
+        let (targets, errors) = Fleet.read(self, previous: fleetTargets)
+        var out = Fleet.expand(self, targets: targets)
+        out.fleetTargets = targets
+        return (out, errors)
+    }
     /// In file order.
     var scenarios: [ScenarioConfig]
     /// Top-level thresholds, in file order; they apply to every scenario.

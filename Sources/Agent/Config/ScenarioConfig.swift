@@ -8,6 +8,9 @@ struct ScenarioConfig: Sendable, Equatable {
     var spec: ScenarioSpec
     /// The probes' names as resolved, in `spec.probes` order.
     var probeNames: [String]
+    /// The probes it runs as the config names them (a fleet template once): what
+    /// `Fleet.expand` expands.
+    var declaredProbes: [String] = []
     /// `kalm agent` runs it forever.
     var continuous: Bool
     /// 5-field cron text (fields validated later by the scheduler).

@@ -18,6 +18,8 @@ final class ValueScope {
     var captures: [String: Int] = [:]
     /// Every capture of the probe and its step, for "captured by a later step" messages.
     var laterCaptures: [String: String] = [:]
+    /// The probe has `targets:`, so `{{ target }}` names the target.
+    var allowsTarget = false
 
     /// Why a name refers to nothing, and how to fix it.
     struct Unknown: Error {
@@ -27,6 +29,10 @@ final class ValueScope {
     /// What `name` refers to, or why it refers to nothing.
     func resolve(_ name: String) -> Result<ValueRef, Unknown> {
         if let slot = captures[name] { return .success(.capture(slot)) }
+        if name == "target" {
+            return allowsTarget ? .success(.target)
+                : .failure(Unknown(message: "{{ target }} is for probes with targets: (a fleet); add targets: {file_sd: [targets/*.json]} to the probe"))
+        }
         if let dot = name.firstIndex(of: ".") {
             let sourceName = String(name[..<dot]), column = String(name[name.index(after: dot)...])
             if failedSources.contains(sourceName) { return .success(.data(source: 0, column: 0)) }

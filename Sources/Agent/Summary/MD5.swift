@@ -1,6 +1,12 @@
-/// MD5, only for k6-compatible group and check ids in `--summary-export` (not for security).
+/// MD5, for k6-compatible group and check ids in `--summary-export` and Prometheus's
+/// `hashmod` sharding (not for security).
 enum MD5 {
     static func hex(_ message: [UInt8]) -> String {
+        digest(message).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The 16-byte digest.
+    static func digest(_ message: [UInt8]) -> [UInt8] {
         let s: [UInt32] = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
                            5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
                            4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
@@ -36,9 +42,7 @@ enum MD5 {
             }
             a0 = a0 &+ a; b0 = b0 &+ b; c0 = c0 &+ c; d0 = d0 &+ d
         }
-        return [a0, b0, c0, d0].map { v in
-            (0..<4).map { String(format: "%02x", (v >> (8 * UInt32($0))) & 0xff) }.joined()
-        }.joined()
+        return [a0, b0, c0, d0].flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }
     }
 }
 

@@ -154,6 +154,15 @@ public enum MetricCatalogue {
         "kalm_config_last_reload_success_timestamp_seconds", .gauge, scope: .agent, unit: "seconds",
         help: "Timestamp of the last successful configuration reload.")
 
+    /// `kalm_targets`: targets of a fleet probe this agent probes now (after sharding).
+    public static let targets = MetricDescriptor(
+        "kalm_targets", .gauge, scope: .agent, labels: ["probe"],
+        help: "Targets of a probe with targets: that this agent probes now.")
+    /// `kalm_target_file_errors_total`: reads of a targets file that failed (its last good targets are kept).
+    public static let targetFileErrors = MetricDescriptor(
+        "kalm_target_file_errors_total", .counter, scope: .agent, labels: ["probe"],
+        help: "Reads of a probe's targets files that failed; the file's last good targets are kept.")
+
     // MARK: The process (the names Prometheus client libraries use)
 
     /// `process_cpu_seconds_total`: user and system CPU time, in seconds.
@@ -185,7 +194,7 @@ public enum MetricCatalogue {
     public static let all: [MetricDescriptor] = [
         requests, failures, duration, phases, tokenFetches, iterations, checks, dataSent, dataReceived, droppedIterations, startLag,
         probeSuccess, lastSuccess, certExpiry, windowLatency, windowAvailability, windowErrors, windowRate, vus, vusMax,
-        buildInfo, reloadSuccessful, reloadSuccessAt, scenarioActive, thresholdPassing,
+        buildInfo, reloadSuccessful, reloadSuccessAt, scenarioActive, thresholdPassing, targets, targetFileErrors,
         lastRunAt, lastRunPassed, skippedRuns, soakDrift, soakSlope, soakErrors, soakWindowStart, soakWindowEnd, capacity,
         processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
     ]

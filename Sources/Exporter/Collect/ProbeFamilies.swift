@@ -56,7 +56,12 @@ public struct ProbeFamilies: Sendable {
                 let perRequest: [(MetricLabels, ProbeStats, Int?)] = steps.isEmpty
                     ? [(base, st, nil)]
                     : zip(steps, stepStats).enumerated().map { k, e in (stepLabels(base, e.0), e.1, k) }
+                let lean = p.series == .lean
                 for (rl, rs, step) in perRequest {
+                    if lean {
+                        leanRequestSeries(rl, rs, requests: &requests, failures: &failures, duration: &duration)
+                        continue
+                    }
                     for code in 0..<rs.requestsByCode.count where rs.requestsByCode[code] > 0 {
                         requests.add(Double(rs.requestsByCode[code]), labels: rl + [("code", String(code))])
                     }
@@ -77,6 +82,12 @@ public struct ProbeFamilies: Sendable {
                     }
                     sent.add(Double(rs.bytesSent), labels: rl)
                     received.add(Double(rs.bytesReceived), labels: rl)
+                }
+                if lean {
+                    leanProbeSeries(base, st, p, memo: memo, wallNow: wallNow, monoNow: monoNow, iterations: &iterations,
+                                    success: &success, lastSuccess: &lastSuccess, availability: &winAvailability, latency: &winLatency)
+                    if let e = st.certExpiry, p.isHTTPS { cert.add(e, labels: labels([("probe", p.name)], p)) }
+                    continue
                 }
                 if p.journey.oauth2 {
                     let t = p.recorder.tokenFetchSnapshot()
@@ -100,8 +111,10 @@ public struct ProbeFamilies: Sendable {
                     lastSuccess.add((wall * 1000).rounded() / 1000, labels: base)
                 }
                 if let e = st.certExpiry, p.isHTTPS {
-                    if let prev = certExpiry[p.name], prev.0 <= e {} else {
-                        certExpiry[p.name] = (e, labels([("probe", p.name)], p))
+                    // One series per probe and label set (a probe's scenarios share it: the earliest wins).
+                    let key = ([p.name] + p.labels.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{1}")
+                    if let prev = certExpiry[key], prev.0 <= e {} else {
+                        certExpiry[key] = (e, labels([("probe", p.name)], p))
                     }
                 }
                 for w in memo.snapshots(p.recorder) {
@@ -135,6 +148,68 @@ public struct ProbeFamilies: Sendable {
         for (_, v) in certExpiry.sorted(by: { $0.key < $1.key }) { cert.add(v.0, labels: v.1) }
         return [requests, failures, duration, phases, tokens, iterations, checks, sent, received, dropped, lag, success,
                 lastSuccess, cert, winLatency, winAvailability, winErrors, winRate, vus, vusMax]
+    }
+
+    // MARK: The lean profile (docs/metrics.md, "Series profiles")
+
+    /// Bounds of the lean request-duration histogram, where the agent's buckets have them
+    /// (0.2 and 0.5 always do).
+    public static let leanBounds: Set<Double> = [0.1, 0.2, 0.5, 1, 2.5]
+
+    /// Requests by status class (`code="2xx"`; `0` for no response), failures only for the
+    /// reasons that occurred, the duration histogram on the lean bounds.
+    private func leanRequestSeries(_ rl: MetricLabels, _ rs: ProbeStats, requests: inout MetricFamily,
+                                   failures: inout MetricFamily, duration: inout MetricFamily) {
+        var classes = [UInt64](repeating: 0, count: 6)
+        for code in 0..<rs.requestsByCode.count where rs.requestsByCode[code] > 0 {
+            classes[code >= 100 && code < 600 ? code / 100 : 0] += rs.requestsByCode[code]
+        }
+        for (c, n) in classes.enumerated() where n > 0 {
+            requests.add(Double(n), labels: rl + [("code", c == 0 ? "0" : "\(c)xx")])
+        }
+        for r in FailureReason.allCases where rs.failuresByReason[Int(r.rawValue)] > 0 {
+            failures.add(Double(rs.failuresByReason[Int(r.rawValue)]), labels: rl + [("reason", r.description)])
+        }
+        let (bounds, counts) = Self.coarsen(bounds: buckets, counts: Array(rs.durationBuckets.counts), keep: Self.leanBounds)
+        duration.addHistogram(labels: rl, upperBounds: bounds, bucketCounts: counts, sum: rs.durationBuckets.sumSeconds)
+    }
+
+    /// Iterations, last result, last success, and one window (`5m` when the agent has it,
+    /// else its shortest): availability and the latency quantiles.
+    private func leanProbeSeries(_ base: MetricLabels, _ st: ProbeStats, _ p: ProbeSource, memo: WindowSnapshotMemo,
+                                 wallNow: Double, monoNow: UInt64, iterations: inout MetricFamily, success: inout MetricFamily,
+                                 lastSuccess: inout MetricFamily, availability: inout MetricFamily, latency: inout MetricFamily) {
+        iterations.add(Double(st.iterationsSucceeded), labels: base + [("result", "success")])
+        iterations.add(Double(st.iterationsFailed), labels: base + [("result", "failure")])
+        if st.lastFinishedAt > 0 { success.add(st.lastSuccess ? 1 : 0, labels: base) }
+        if st.lastSuccessAt > 0 {
+            let wall = wallNow - (Double(monoNow) - Double(st.lastSuccessAt)) / 1e9
+            lastSuccess.add((wall * 1000).rounded() / 1000, labels: base)
+        }
+        let windows = memo.snapshots(p.recorder)
+        guard let w = windows.first(where: { $0.spec.name == "5m" }) ?? windows.first else { return }
+        let wl = base + [("window", w.spec.name)]
+        if let a = w.availability { availability.add(a, labels: wl) }
+        if p.journey.steps.isEmpty, w.data.latency.count > 0 {
+            latency.addSummary(labels: wl, quantiles: quantiles.map { ($0, w.latency(quantile: $0)!) })
+        }
+    }
+
+    /// Per-bucket `counts` (one more than `bounds`: the overflow) merged onto the bounds in
+    /// `keep`: exact, each kept bucket summing the ones up to it.
+    static func coarsen(bounds: [Double], counts: [UInt64], keep: Set<Double>) -> ([Double], [UInt64]) {
+        var outBounds: [Double] = [], outCounts: [UInt64] = []
+        var running: UInt64 = 0
+        for (i, b) in bounds.enumerated() {
+            running &+= counts[i]
+            if keep.contains(b) {
+                outBounds.append(b)
+                outCounts.append(running)
+                running = 0
+            }
+        }
+        outCounts.append(running &+ counts[bounds.count])
+        return (outBounds, outCounts)
     }
 
     /// `base` with `step` right after `probe` and `scenario` (a family's own labels, added with `+`, go before it).

@@ -28,7 +28,7 @@ public struct ScenarioSource: Sendable {
         self.init(name: spec.name,
                   probes: zip(spec.probes, recorders).map { p, r in
                       ProbeSource(name: p.name, labels: p.labels, checkNames: p.checks.map(\.name), isHTTPS: p.isHTTPS, recorder: r,
-                                  journey: ProbeSource.Journey(p))
+                                  journey: ProbeSource.Journey(p), series: p.series)
                   },
                   openModel: spec.executor.isOpenModel, activeVUs: activeVUs, maxVUs: spec.executor.maxVUs)
     }
@@ -48,10 +48,13 @@ public struct ProbeSource: Sendable {
     public var recorder: ProbeRecorder
     /// What the journey adds to the series: steps, and the failure reasons only journeys have.
     public var journey: Journey
+    /// Which series it exposes (docs/metrics.md, "Series profiles").
+    public var series: SeriesProfile
 
     /// A probe source from its parts.
     public init(name: String, labels: [(String, String)], checkNames: [String], isHTTPS: Bool, recorder: ProbeRecorder,
-                journey: Journey = Journey()) {
+                journey: Journey = Journey(), series: SeriesProfile = .full) {
+        self.series = series
         self.name = name
         self.labels = labels
         self.checkNames = checkNames

@@ -203,6 +203,8 @@ final class VirtualUser {
             return captures[slot]
         case .data(let source, let column):
             return probe.cursors[source].spec.table.rows[rows[source]][column]
+        case .target:
+            return nil   // bound before the engine sees the probe
         case .generator(let g):
             if let v = generated[g] { return v }
             let v = GeneratorValues.make(g, vu: globalIndex + 1, iteration: iterationNumber, rng: &rng)

@@ -13,6 +13,8 @@ public struct ProbeSpec: Sendable, Equatable {
     public var auth: AuthSpec?
     /// How many capture slots the steps fill (`CaptureSpec.slot` < this).
     public var captureCount: Int
+    /// Which series the probe exposes (`series: full | lean`).
+    public var series: SeriesProfile = .full
 
     /// A single-request probe; `labels` are sorted by name, and the expected status defaults to k6's 200–399.
     public init(
@@ -75,6 +77,6 @@ public struct ProbeSpec: Sendable, Equatable {
     /// Equal when every field is, labels compared in order.
     public static func == (a: ProbeSpec, b: ProbeSpec) -> Bool {
         a.name == b.name && a.labels.elementsEqual(b.labels, by: { $0 == $1 }) && a.steps == b.steps
-            && a.data == b.data && a.auth == b.auth
+            && a.data == b.data && a.auth == b.auth && a.series == b.series
     }
 }

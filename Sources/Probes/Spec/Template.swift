@@ -158,6 +158,9 @@ public enum ValueRef: Sendable, Equatable, Hashable {
     case data(source: Int, column: Int)
     /// A built-in generator's value, fixed for the iteration.
     case generator(Generator)
+    /// `{{ target }}` of a probe with `targets:`: replaced by the target's text when the
+    /// probe is bound to one (`ProbeSpec.bound(toTarget:labels:)`), never sent unbound.
+    case target
 }
 
 /// Built-in generators. Each distinct generator has one value per iteration, so
