@@ -24,9 +24,13 @@ final class AgentRuntime: Sendable {
         var lastTargetCheck = Date.distantPast
         /// Failed reads of each fleet probe's targets files.
         var targetFileErrors: [String: Int] = [:]
+        /// When each fleet probe's targets last changed (its start until then).
+        var targetsChangedAt: [String: Double] = [:]
     }
 
     let configPath: String?
+    /// Unix time the runtime was made (the agent's start).
+    let startedAt: Double
     let env: [String: String]
     let threads: Int
     let logger: Logger
@@ -45,7 +49,8 @@ final class AgentRuntime: Sendable {
         self.env = env
         self.threads = threads
         self.logger = logger
-        state = Locked(State(config: config, lastReloadSuccess: Date().timeIntervalSince1970))
+        startedAt = Date().timeIntervalSince1970
+        state = Locked(State(config: config, lastReloadSuccess: startedAt))
     }
 
     var config: KalmConfig { state.withLock { $0.config } }
@@ -234,6 +239,12 @@ final class AgentRuntime: Sendable {
             state.withLock { $0.config.fleetTargets = new.fleetTargets }
             return
         }
+        let changedAt = Date().timeIntervalSince1970
+        state.withLock { s in
+            for fleet in config.fleets where new.probes.filter({ $0.name == fleet.probe }) != config.probes.filter({ $0.name == fleet.probe }) {
+                s.targetsChangedAt[fleet.probe] = changedAt
+            }
+        }
         _ = await apply(new, source: config.sourcePath, countsAsReload: false)
     }
 
@@ -326,12 +337,14 @@ final class AgentRuntime: Sendable {
         if !cfg.fleets.isEmpty {
             var targets = MetricFamily(MetricCatalogue.targets)
             var fileErrors = MetricFamily(MetricCatalogue.targetFileErrors)
-            let errorCounts = state.withLock { $0.targetFileErrors }
+            var changed = MetricFamily(MetricCatalogue.targetsChangedAt)
+            let (errorCounts, changedAt) = state.withLock { ($0.targetFileErrors, $0.targetsChangedAt) }
             for (probe, n) in Fleet.counts(cfg) {
                 targets.add(Double(n), labels: [(name: "probe", value: probe)] + base)
                 fileErrors.add(Double(errorCounts[probe] ?? 0), labels: [(name: "probe", value: probe)] + base)
+                changed.add(changedAt[probe] ?? startedAt, labels: [(name: "probe", value: probe)] + base)
             }
-            out += [targets, fileErrors]
+            out += [targets, fileErrors, changed]
         }
         out += ScheduledFamilies.collect(scheduled, agentLabels: cfg.agent.labels)
         out += ProcessMetrics.collect(labels: base)

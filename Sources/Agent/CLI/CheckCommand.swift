@@ -18,8 +18,9 @@ struct CheckCommand: ParsableCommand {
         do { _ = try webConfig.load() } catch let e as ConfigErrors { errors += e.errors }
         guard errors.isEmpty, let cfg = loaded else { throw ConfigErrors(errors: errors) }
         if let web = webConfig.webConfigFile { print("\(web): OK") }
+        let scenarios = cfg.fleets.isEmpty ? cfg.scenarios : cfg.scenarioTemplates
         print("\(cfg.sourcePath): OK: \(cfg.templates.count) probe\(cfg.templates.count == 1 ? "" : "s"), "
-              + "\(cfg.scenarios.count) scenario\(cfg.scenarios.count == 1 ? "" : "s")")
+              + "\(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s")")
         let counts = Dictionary(Fleet.counts(cfg), uniquingKeysWith: { a, _ in a })
         for fleet in cfg.fleets {
             let shard = cfg.agent.shard.map { " (shard \($0.index) of \($0.total))" } ?? ""

@@ -33,6 +33,7 @@ final class ConfigDecoder {
                                 thresholds: thresholds)
         config.templates = probes.specs
         config.fleets = probes.fleets
+        config.scenarioTemplates = scenarios
         return config
     }
 

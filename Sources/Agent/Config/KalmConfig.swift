@@ -14,6 +14,9 @@ struct KalmConfig: Sendable {
     var templates: [ProbeSpec] = []
     /// The probes with `targets:`.
     var fleets: [FleetTemplate] = []
+    /// The scenarios as written, before expansion (one with no probe on this agent is not
+    /// in `scenarios` until targets arrive).
+    var scenarioTemplates: [ScenarioConfig] = []
     /// The targets read for them when `probes` was expanded.
     var fleetTargets = FleetTargets()
 

@@ -113,7 +113,7 @@ enum Fleet {
         }
         var out = config
         out.probes = config.templates.flatMap { instances[$0.name] ?? [] }
-        out.scenarios = config.scenarios.compactMap { scenario in
+        out.scenarios = config.scenarioTemplates.compactMap { scenario in
             var s = scenario
             s.spec.probes = scenario.declaredProbes.flatMap { instances[$0] ?? [] }
             s.probeNames = s.spec.probes.map(\.name)

@@ -163,6 +163,11 @@ public enum MetricCatalogue {
         "kalm_target_file_errors_total", .counter, scope: .agent, labels: ["probe"],
         help: "Reads of a probe's targets files that failed; the file's last good targets are kept.")
 
+    /// `kalm_targets_last_change_timestamp_seconds`: when a fleet probe's targets last changed.
+    public static let targetsChangedAt = MetricDescriptor(
+        "kalm_targets_last_change_timestamp_seconds", .gauge, scope: .agent, labels: ["probe"], unit: "seconds",
+        help: "Timestamp of the last change of a probe's targets (added or removed), or of the agent's start.")
+
     // MARK: The process (the names Prometheus client libraries use)
 
     /// `process_cpu_seconds_total`: user and system CPU time, in seconds.
@@ -194,7 +199,7 @@ public enum MetricCatalogue {
     public static let all: [MetricDescriptor] = [
         requests, failures, duration, phases, tokenFetches, iterations, checks, dataSent, dataReceived, droppedIterations, startLag,
         probeSuccess, lastSuccess, certExpiry, windowLatency, windowAvailability, windowErrors, windowRate, vus, vusMax,
-        buildInfo, reloadSuccessful, reloadSuccessAt, scenarioActive, thresholdPassing, targets, targetFileErrors,
+        buildInfo, reloadSuccessful, reloadSuccessAt, scenarioActive, thresholdPassing, targets, targetFileErrors, targetsChangedAt,
         lastRunAt, lastRunPassed, skippedRuns, soakDrift, soakSlope, soakErrors, soakWindowStart, soakWindowEnd, capacity,
         processCPU, processResident, processVirtual, processOpenFDs, processMaxFDs, processStart,
     ]

@@ -156,16 +156,16 @@ public struct ProbeFamilies: Sendable {
     /// (0.2 and 0.5 always do).
     public static let leanBounds: Set<Double> = [0.1, 0.2, 0.5, 1, 2.5]
 
-    /// Requests by status class (`code="2xx"`; `0` for no response), failures only for the
-    /// reasons that occurred, the duration histogram on the lean bounds.
+    /// Requests by status class (`code="2xx"`; requests without a response are only in the
+    /// failures), failures only for the reasons that occurred, the duration histogram on the lean bounds.
     private func leanRequestSeries(_ rl: MetricLabels, _ rs: ProbeStats, requests: inout MetricFamily,
                                    failures: inout MetricFamily, duration: inout MetricFamily) {
         var classes = [UInt64](repeating: 0, count: 6)
-        for code in 0..<rs.requestsByCode.count where rs.requestsByCode[code] > 0 {
-            classes[code >= 100 && code < 600 ? code / 100 : 0] += rs.requestsByCode[code]
+        for code in 100..<min(600, rs.requestsByCode.count) where rs.requestsByCode[code] > 0 {
+            classes[code / 100] += rs.requestsByCode[code]
         }
-        for (c, n) in classes.enumerated() where n > 0 {
-            requests.add(Double(n), labels: rl + [("code", c == 0 ? "0" : "\(c)xx")])
+        for (c, n) in classes.enumerated() where c > 0 && n > 0 {
+            requests.add(Double(n), labels: rl + [("code", "\(c)xx")])
         }
         for r in FailureReason.allCases where rs.failuresByReason[Int(r.rawValue)] > 0 {
             failures.add(Double(rs.failuresByReason[Int(r.rawValue)]), labels: rl + [("reason", r.description)])

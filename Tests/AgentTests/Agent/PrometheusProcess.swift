@@ -19,7 +19,11 @@ final class PrometheusProcess {
     ///   - ruleFiles: rule files to load (evaluated every second).
     ///   - jobSettings: YAML lines added to the `kalm` job (e.g. `basic_auth:`), indented as its keys.
     ///   - moreJobs: further scrape configs, as YAML list items indented as the `kalm` job.
-    init(targets: [String], ruleFiles: [String] = [], jobSettings: String = "", moreJobs: String = "") throws {
+    ///   - topLevel: further top-level config (`remote_write:`, …), unindented.
+    ///   - agentMode: run as Prometheus's agent (`--enable-feature=agent`): scrape and remote-write only.
+    ///   - flags: further command-line flags (`--web.enable-remote-write-receiver`).
+    init(targets: [String], ruleFiles: [String] = [], jobSettings: String = "", moreJobs: String = "",
+         externalLabels: [String: String] = [:], topLevel: String = "", agentMode: Bool = false, flags: [String] = []) throws {
         dataDir = try tempDirectory()
         let port = try freeLoopbackPort()
         url = "http://127.0.0.1:\(port)"
@@ -30,19 +34,22 @@ final class PrometheusProcess {
               scrape_interval: 1s
               scrape_timeout: 1s
               evaluation_interval: 1s
-            \(rules)scrape_configs:
+              external_labels: {\(externalLabels.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: ", "))}
+            \(agentMode ? "" : rules)scrape_configs:
               - job_name: kalm
                 static_configs:
                   - targets: [\(targets.map { "\"\($0)\"" }.joined(separator: ", "))]
             \(jobSettings)
             \(moreJobs)
+            \(topLevel)
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        child = try ChildProcess(Self.binary, [
-            "--config.file=\(config)",
-            "--storage.tsdb.path=\(dataDir.appendingPathComponent("data").path)",
+        let storage = agentMode
+            ? ["--enable-feature=agent", "--storage.agent.path=\(dataDir.appendingPathComponent("wal").path)"]
+            : ["--storage.tsdb.path=\(dataDir.appendingPathComponent("data").path)"]
+        child = try ChildProcess(Self.binary, ["--config.file=\(config)"] + storage + [
             "--web.listen-address=127.0.0.1:\(port)",
             "--log.level=warn",
-        ], currentDirectory: dataDir.path)
+        ] + flags, currentDirectory: dataDir.path)
     }
 
     deinit {

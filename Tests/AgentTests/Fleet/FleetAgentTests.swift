@@ -58,6 +58,9 @@ final class FleetAgentTests {
         #expect(ok, "not every target was probed: \(Self.successes(first).count)")
         #expect(first.value("kalm_targets", ["probe": "api"]) == 300)
         let before = Self.successes(first)
+        // A lean target answering 200 over plain HTTP: 18 series (docs/metrics.md, "Series profiles").
+        let one = first.samples.filter { $0.labels["target"] == targets(0..<1)[0] }
+        #expect(one.count == 18, "\(one.map(\.name))")
 
         try Self.write(targets(100..<400), to: dir + "/api.json")
         let changed = Date()

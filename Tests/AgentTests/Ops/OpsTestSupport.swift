@@ -187,6 +187,8 @@ final class CatalogueAgent: Sendable {
         let (cert, key) = try TLSCertificateTests.makeCertificate(in: dir, days: 30)
         let port = try freeLoopbackPort()
         tlsServer = try TLSCertificateTests.serve(certPath: cert, keyPath: key, port: port)
+        try "[{\"targets\": [\"127.0.0.1:\(server.port)/ok\"], \"labels\": {\"env\": \"ops\"}}]"
+            .write(to: dir.appendingPathComponent("targets.json"), atomically: true, encoding: .utf8)
         agent = try AgentProcess(yaml: """
             agent:
               labels: {region: catalogue}
@@ -202,6 +204,10 @@ final class CatalogueAgent: Sendable {
                 request:
                   url: https://127.0.0.1:\(port)/
                   tls: {ca_file: "\(cert)"}
+              - name: fleet
+                targets: {file_sd: ["\(dir.path)/targets.json"]}
+                series: lean
+                request: {url: "http://{{ target }}"}
               - name: journey
                 auth:
                   oauth2: {token_url: "\(server.baseURL)/oauth/token", client_id: kalm, client_secret: s3cret}
