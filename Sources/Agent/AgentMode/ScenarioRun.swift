@@ -90,9 +90,17 @@ struct RecorderSet {
     /// unchanged (counters continue, windows keep their data), new ones otherwise.
     static func make(for probes: [ProbeSpec], layout: StatsLayout, windows: [WindowSpec], previous: RecorderSet?) -> [ProbeRecorder] {
         let reuse = previous.flatMap { $0.layout == layout && $0.windows == windows ? $0 : nil }
+        // By name and labels first: a fleet has thousands of probes of one name (a linear search
+        // per probe would be quadratic in the targets).
+        var byKey: [String: [Int]] = [:]
+        for (i, p) in (reuse?.probes ?? []).enumerated() { byKey[key(p), default: []].append(i) }
         return probes.map { p in
-            if let r = reuse, let i = r.probes.firstIndex(of: p) { return r.recorders[i] }
+            if let r = reuse, let i = byKey[key(p)]?.first(where: { r.probes[$0] == p }) { return r.recorders[i] }
             return ProbeRecorder(p, layout: layout, windows: windows)
         }
+    }
+
+    private static func key(_ p: ProbeSpec) -> String {
+        ([p.name] + p.labels.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{1}")
     }
 }
