@@ -94,9 +94,13 @@ struct RecorderSet {
         // per probe would be quadratic in the targets).
         var byKey: [String: [Int]] = [:]
         for (i, p) in (reuse?.probes ?? []).enumerated() { byKey[key(p), default: []].append(i) }
+        // A lean probe's run trends (k6's summary percentiles, which the agent does not expose)
+        // keep the coarsest precision: a fleet of thousands of targets saves ~20 KiB each.
+        var lean = layout
+        lean.trendBits = 3
         return probes.map { p in
             if let r = reuse, let i = byKey[key(p)]?.first(where: { r.probes[$0] == p }) { return r.recorders[i] }
-            return ProbeRecorder(p, layout: layout, windows: windows)
+            return ProbeRecorder(p, layout: p.series == .lean ? lean : layout, windows: windows)
         }
     }
 

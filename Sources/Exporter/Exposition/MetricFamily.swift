@@ -126,7 +126,6 @@ public struct MetricFamily: Sendable {
     ) where C.Element == UInt64 {
         precondition(cumulativeCounts.count == upperBounds.count,
                      "addHistogram: \(cumulativeCounts.count) counts for \(upperBounds.count) bounds")
-        samples.reserveCapacity(samples.count + upperBounds.count + 3)
         var i = cumulativeCounts.startIndex
         for le in upperBounds {
             let c = cumulativeCounts[i]
@@ -149,7 +148,6 @@ public struct MetricFamily: Sendable {
     ) where C.Element == UInt64 {
         precondition(bucketCounts.count == upperBounds.count + 1,
                      "addHistogram: need \(upperBounds.count + 1) bucket counts (last: above the last bound), got \(bucketCounts.count)")
-        samples.reserveCapacity(samples.count + upperBounds.count + 3)
         var running: UInt64 = 0
         var i = bucketCounts.startIndex
         for le in upperBounds {
@@ -171,7 +169,6 @@ public struct MetricFamily: Sendable {
         labels: MetricLabels, quantiles: [(quantile: Double, value: Double)],
         sum: Double? = nil, count: UInt64? = nil
     ) {
-        samples.reserveCapacity(samples.count + quantiles.count + 2)
         for q in quantiles {
             samples.append(MetricSample(.quantile(q.quantile), labels: labels, value: q.value))
         }
