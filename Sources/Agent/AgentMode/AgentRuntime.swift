@@ -93,12 +93,7 @@ final class AgentRuntime: Sendable {
     /// Re-reads the config file. Nil on success, else why it was rejected (the old config keeps running).
     func reload() async -> String? {
         guard let path = configPath else { return "this agent has no config file to reload" }
-        let busy = reloading.withLock { r -> Bool in
-            if r { return true }
-            r = true
-            return false
-        }
-        if busy { return "a reload is already in progress" }
+        guard beginReload() else { return "a reload is already in progress" }
         defer { reloading.withLock { $0 = false } }
         systemd?.reloading()
         let failure = await reload(path: path)
@@ -220,19 +215,14 @@ final class AgentRuntime: Sendable {
         guard let config else { return }
         let seen = Self.targetFingerprints(config)
         guard seen != state.withLock({ $0.targetFiles }) else { return }
-        let busy = reloading.withLock { r -> Bool in
-            if r { return true }
-            r = true
-            return false
-        }
-        guard !busy else { return }
+        guard beginReload() else { return }
         defer { reloading.withLock { $0 = false } }
         let (new, errors) = config.withTargetsReread()
         state.withLock { s in
             s.targetFiles = seen
-            for (file, e) in errors {
-                for fleet in config.fleets where Fleet.files(fleet.globs).contains(file) { s.targetFileErrors[fleet.probe, default: 0] += 1 }
-                logger.error("cannot read a targets file; keeping its last good targets", metadata: ["file": .string(file), "err": .string("\(e)")])
+            for e in errors {
+                s.targetFileErrors[e.probe, default: 0] += 1
+                logger.error("cannot read a targets file; keeping its last good targets", metadata: ["file": .string(e.file), "err": .string("\(e.errors)")])
             }
         }
         guard new.probes != config.probes else {
@@ -249,6 +239,15 @@ final class AgentRuntime: Sendable {
     }
 
     static let targetCheckInterval: TimeInterval = 1
+
+    /// Claims the reload slot (config reloads and target changes apply one at a time); false when taken.
+    private func beginReload() -> Bool {
+        reloading.withLock { r in
+            if r { return false }
+            r = true
+            return true
+        }
+    }
 
     /// Stops every scenario; returns once in-flight requests have finished or timed out.
     func stopAll() async {

@@ -45,6 +45,11 @@ final class ConfigDecoder {
         "metric", "threshold", "step", "target",
     ]
 
+    /// Prometheus's label-name rule: `[a-zA-Z_][a-zA-Z0-9_]*`.
+    static func isValidLabelName(_ name: String) -> Bool {
+        name.range(of: "^[a-zA-Z_][a-zA-Z0-9_]*$", options: .regularExpression) != nil
+    }
+
     /// `labels:` of the agent or a probe, sorted by name.
     /// - Parameter taken: label names already set elsewhere (a probe may not repeat an agent label).
     func decodeLabels(_ node: StrictNode, taken: [String] = [], takenWhere: String = "") -> [(String, String)]? {
@@ -56,7 +61,7 @@ final class ConfigDecoder {
         for e in entries {
             let path = e.value.path
             let name = e.key
-            if name.range(of: "^[a-zA-Z_][a-zA-Z0-9_]*$", options: .regularExpression) == nil {
+            if !Self.isValidLabelName(name) {
                 context.error("invalid label name \"\(name)\"; use letters, digits and _, not starting with a digit",
                               at: e.keyMark, path: path)
                 ok = false

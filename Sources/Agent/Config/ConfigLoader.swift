@@ -15,18 +15,28 @@ struct ConfigLoader {
 
     /// `load(path:env:)` with the process environment given (for tests).
     static func load(path: String, env: [String: String], processEnvironment: [String: String]) throws -> KalmConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let why = FileManager.default.fileExists(atPath: path) ? "it is not readable" : "no such file"
-            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, path: "",
-                                                    message: "cannot read the config file: \(why)")])
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, path: "",
-                                                    message: "the config file is not UTF-8 text")])
-        }
+        let text = try readText(path, what: "the config file")
         let dir = (path as NSString).deletingLastPathComponent
         return try parse(yaml: text, sourceName: path, env: env, processEnvironment: processEnvironment,
                          baseDirectory: dir.isEmpty ? "." : dir)
+    }
+
+    /// The UTF-8 text of the file at `path` (`what` names it in errors: "the config file").
+    /// Throws `ConfigErrors` saying why it cannot be read.
+    static func readText(_ path: String, what: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, path: "",
+                                                    message: "cannot read \(what): \(unreadable(path))")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, path: "", message: "\(what) is not UTF-8 text")])
+        }
+        return text
+    }
+
+    /// Why a file that could not be read could not be: missing, or not readable.
+    static func unreadable(_ path: String) -> String {
+        FileManager.default.fileExists(atPath: path) ? "it is not readable" : "no such file"
     }
 
     /// Parses and validates config text.
@@ -69,7 +79,7 @@ struct ConfigLoader {
         // Fleets: the targets files are part of the config at load (kalm check reports their mistakes).
         let (expanded, fileErrors) = config.withTargetsReread()
         guard fileErrors.isEmpty else {
-            throw ConfigErrors(errors: fileErrors.keys.sorted().flatMap { fileErrors[$0]!.errors })
+            throw ConfigErrors(errors: fileErrors.sorted { $0.file < $1.file }.flatMap(\.errors.errors))
         }
         return expanded
     }

@@ -21,8 +21,8 @@ struct KalmConfig: Sendable {
     var fleetTargets = FleetTargets()
 
     /// This config with its fleets' targets read again (a file that fails keeps its last good
-    /// targets) and expanded; the errors by file.
-    func withTargetsReread() -> (KalmConfig, [String: ConfigErrors]) {
+    /// targets) and expanded; the files that failed.
+    func withTargetsReread() -> (KalmConfig, [Fleet.FileError]) {
         let (targets, errors) = Fleet.read(self, previous: fleetTargets)
         var out = Fleet.expand(self, targets: targets)
         out.fleetTargets = targets

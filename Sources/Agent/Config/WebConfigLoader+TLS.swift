@@ -95,8 +95,7 @@ extension WebConfigLoader {
         for (source, base) in [(cert, "cert"), (key, "key"), (cas, "client_ca")] {
             guard case .file(let path)? = source, !FileManager.default.isReadableFile(atPath: path) else { continue }
             let name = base + "_file", e = m.entry(name)
-            let why = FileManager.default.fileExists(atPath: path) ? "it is not readable" : "no such file"
-            context.error("cannot read \(path): \(why)", at: e?.keyMark, path: e?.value.path ?? node.path)
+            context.error("cannot read \(path): \(ConfigLoader.unreadable(path))", at: e?.keyMark, path: e?.value.path ?? node.path)
         }
         guard let cert, let key, context.sortedErrors.count == before else { return nil }
         let settings = TLSSettings(certificate: cert, privateKey: key, clientCAs: cas, clientAuth: auth ?? .noClientCert,

@@ -18,14 +18,7 @@ enum WebConfigLoader {
 
     /// The endpoint's security from the file at `path`. Throws `ConfigErrors`.
     static func load(path: String) throws -> EndpointSecurity {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let why = FileManager.default.fileExists(atPath: path) ? "it is not readable" : "no such file"
-            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, path: "", message: "cannot read the web config file: \(why)")])
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, path: "", message: "the web config file is not UTF-8 text")])
-        }
-        return try parse(yaml: text, sourceName: path)
+        try parse(yaml: ConfigLoader.readText(path, what: "the web config file"), sourceName: path)
     }
 
     static func parse(yaml: String, sourceName: String) throws -> EndpointSecurity {

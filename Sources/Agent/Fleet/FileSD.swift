@@ -23,14 +23,7 @@ enum FileSD {
     ///   - accept: why a target cannot be used by the probe (its URL with the target in it), if it cannot.
     static func read(path: String, reserved: Set<String>, taken: [String: String],
                      accept: (String) -> String? = { _ in nil }) throws -> [TargetGroup] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let why = FileManager.default.fileExists(atPath: path) ? "it is not readable" : "no such file"
-            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, path: "", message: "cannot read the targets file: \(why)")])
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigErrors(errors: [ConfigError(file: path, line: 0, column: 0, path: "", message: "the targets file is not UTF-8 text")])
-        }
-        return try parse(text, sourceName: path, reserved: reserved, taken: taken, accept: accept)
+        try parse(ConfigLoader.readText(path, what: "the targets file"), sourceName: path, reserved: reserved, taken: taken, accept: accept)
     }
 
     static func parse(_ text: String, sourceName: String, reserved: Set<String>, taken: [String: String],
@@ -64,7 +57,7 @@ enum FileSD {
                 for e in entries {
                     let name = e.key
                     if name.hasPrefix("__") { continue }   // Prometheus's internal labels: dropped, as after relabelling.
-                    if name.range(of: "^[a-zA-Z_][a-zA-Z0-9_]*$", options: .regularExpression) == nil {
+                    if !ConfigDecoder.isValidLabelName(name) {
                         context.error("invalid label name \"\(name)\"; use letters, digits and _, not starting with a digit",
                                       at: e.keyMark, path: e.value.path)
                     } else if reserved.contains(name) {

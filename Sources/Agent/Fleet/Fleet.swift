@@ -63,11 +63,18 @@ enum Fleet {
         return taken
     }
 
+    /// A targets file that could not be read, for which probe.
+    struct FileError {
+        var probe: String
+        var file: String
+        var errors: ConfigErrors
+    }
+
     /// Reads every template's files. A file that fails keeps its groups from `previous` and
-    /// its errors are returned (by file); with no previous, it has no groups.
-    static func read(_ config: KalmConfig, previous: FleetTargets?) -> (FleetTargets, [String: ConfigErrors]) {
+    /// its errors are returned; with no previous, it has no groups.
+    static func read(_ config: KalmConfig, previous: FleetTargets?) -> (FleetTargets, [FileError]) {
         var targets = FleetTargets()
-        var errors: [String: ConfigErrors] = [:]
+        var errors: [FileError] = []
         for fleet in config.fleets {
             guard let template = config.templates.first(where: { $0.name == fleet.probe }) else { continue }
             var byFile: [String: [TargetGroup]] = [:]
@@ -75,11 +82,11 @@ enum Fleet {
                 do {
                     byFile[file] = try FileSD.read(path: file, reserved: reservedLabels, taken: taken(config, template),
                                                    accept: { problem($0, template: template) })
-                } catch let e as ConfigErrors {
-                    errors[file] = e
-                    if let kept = previous?.byFile[fleet.probe]?[file] { byFile[file] = kept }
                 } catch {
-                    errors[file] = ConfigErrors(errors: [ConfigError(file: file, line: 0, column: 0, path: "", message: "\(error)")])
+                    let e = error as? ConfigErrors
+                        ?? ConfigErrors(errors: [ConfigError(file: file, line: 0, column: 0, path: "", message: "\(error)")])
+                    errors.append(FileError(probe: fleet.probe, file: file, errors: e))
+                    if let kept = previous?.byFile[fleet.probe]?[file] { byFile[file] = kept }
                 }
             }
             targets.byFile[fleet.probe] = byFile

@@ -83,26 +83,8 @@ public struct ProbeFamilies: Sendable {
                     sent.add(Double(rs.bytesSent), labels: rl)
                     received.add(Double(rs.bytesReceived), labels: rl)
                 }
-                if lean {
-                    leanProbeSeries(base, st, p, memo: memo, wallNow: wallNow, monoNow: monoNow, iterations: &iterations,
-                                    success: &success, lastSuccess: &lastSuccess, availability: &winAvailability, latency: &winLatency)
-                    if let e = st.certExpiry, p.isHTTPS { cert.add(e, labels: labels([("probe", p.name)], p)) }
-                    continue
-                }
-                if p.journey.oauth2 {
-                    let t = p.recorder.tokenFetchSnapshot()
-                    tokens.add(Double(t.successes), labels: base + [("result", "success")])
-                    for r in FailureReason.allCases where r != .capture && r != .bodyLimit {
-                        tokens.add(Double(t.failures[Int(r.rawValue)]), labels: base + [("result", r.description)])
-                    }
-                }
                 iterations.add(Double(st.iterationsSucceeded), labels: base + [("result", "success")])
                 iterations.add(Double(st.iterationsFailed), labels: base + [("result", "failure")])
-                if s.openModel {
-                    dropped.add(Double(st.droppedIterations), labels: base)
-                    lag.addHistogram(labels: base, upperBounds: phaseBuckets, bucketCounts: st.startLagBuckets.counts,
-                                     sum: st.startLagBuckets.sumSeconds)
-                }
                 if st.lastFinishedAt > 0 {
                     success.add(st.lastSuccess ? 1 : 0, labels: base)
                 }
@@ -116,6 +98,22 @@ public struct ProbeFamilies: Sendable {
                     if let prev = certExpiry[key], prev.0 <= e {} else {
                         certExpiry[key] = (e, labels([("probe", p.name)], p))
                     }
+                }
+                if lean {
+                    leanWindow(base, p, memo: memo, availability: &winAvailability, latency: &winLatency)
+                    continue
+                }
+                if p.journey.oauth2 {
+                    let t = p.recorder.tokenFetchSnapshot()
+                    tokens.add(Double(t.successes), labels: base + [("result", "success")])
+                    for r in FailureReason.allCases where r != .capture && r != .bodyLimit {
+                        tokens.add(Double(t.failures[Int(r.rawValue)]), labels: base + [("result", r.description)])
+                    }
+                }
+                if s.openModel {
+                    dropped.add(Double(st.droppedIterations), labels: base)
+                    lag.addHistogram(labels: base, upperBounds: phaseBuckets, bucketCounts: st.startLagBuckets.counts,
+                                     sum: st.startLagBuckets.sumSeconds)
                 }
                 for w in memo.snapshots(p.recorder) {
                     let wl = base + [("window", w.spec.name)]
@@ -174,18 +172,9 @@ public struct ProbeFamilies: Sendable {
         duration.addHistogram(labels: rl, upperBounds: bounds, bucketCounts: counts, sum: rs.durationBuckets.sumSeconds)
     }
 
-    /// Iterations, last result, last success, and one window (`5m` when the agent has it,
-    /// else its shortest): availability and the latency quantiles.
-    private func leanProbeSeries(_ base: MetricLabels, _ st: ProbeStats, _ p: ProbeSource, memo: WindowSnapshotMemo,
-                                 wallNow: Double, monoNow: UInt64, iterations: inout MetricFamily, success: inout MetricFamily,
-                                 lastSuccess: inout MetricFamily, availability: inout MetricFamily, latency: inout MetricFamily) {
-        iterations.add(Double(st.iterationsSucceeded), labels: base + [("result", "success")])
-        iterations.add(Double(st.iterationsFailed), labels: base + [("result", "failure")])
-        if st.lastFinishedAt > 0 { success.add(st.lastSuccess ? 1 : 0, labels: base) }
-        if st.lastSuccessAt > 0 {
-            let wall = wallNow - (Double(monoNow) - Double(st.lastSuccessAt)) / 1e9
-            lastSuccess.add((wall * 1000).rounded() / 1000, labels: base)
-        }
+    /// One window (`5m` when the agent has it, else its shortest): availability and the latency quantiles.
+    private func leanWindow(_ base: MetricLabels, _ p: ProbeSource, memo: WindowSnapshotMemo,
+                            availability: inout MetricFamily, latency: inout MetricFamily) {
         let windows = memo.snapshots(p.recorder)
         guard let w = windows.first(where: { $0.spec.name == "5m" }) ?? windows.first else { return }
         let wl = base + [("window", w.spec.name)]
