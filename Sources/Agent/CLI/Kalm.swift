@@ -4,7 +4,7 @@ import Exporter
 import Measurements
 import Probes
 
-/// The `kalm` command: subcommands `agent`, `run`, `check`, `demo`.
+/// The `kalm` command: subcommands `agent`, `run`, `check`, `demo`, `health`.
 struct Kalm: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kalm",
@@ -14,9 +14,10 @@ struct Kalm: ParsableCommand {
             kalm run -c kalm.yml     one-shot test like `k6 run`, with thresholds and exit codes
             kalm check -c kalm.yml   validate a config
             kalm demo                a demo API and an agent probing it
+            kalm health --url URL    check an agent's /-/healthy or /-/ready (container probes)
             """,
         version: BuildInfo.versionLine,
-        subcommands: [AgentCommand.self, RunCommand.self, CheckCommand.self, DemoCommand.self]
+        subcommands: [AgentCommand.self, RunCommand.self, CheckCommand.self, DemoCommand.self, HealthCommand.self]
     )
 }
 

@@ -2,6 +2,8 @@
 enum KalmExit {
     static let ok: Int32 = 0
     static let internalError: Int32 = 1
+    /// `kalm health`: the endpoint did not answer 2xx (1, as container health checks expect).
+    static let unhealthy: Int32 = 1
     /// A threshold failed (also abortOnFail and --max-regression).
     static let thresholdsFailed: Int32 = 99
     /// Invalid config or arguments.
