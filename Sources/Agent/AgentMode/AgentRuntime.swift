@@ -354,7 +354,8 @@ final class AgentRuntime: Sendable {
 
     private func makeRun(_ s: ScenarioConfig, config cfg: KalmConfig, previous: ScenarioRun?) throws -> ScenarioRun {
         let (layout, windows) = Self.layout(for: s, config: cfg)
-        let recorders = RecorderSet.make(for: s.spec.probes, layout: layout, windows: windows, previous: previous?.recorderSet)
+        let recorders = RecorderSet.make(for: s.spec.probes, layout: layout, windows: windows, previous: previous?.recorderSet,
+                                         keepAllWindows: !cfg.thresholds(for: s).isEmpty)
         return try ScenarioRun(config: s, recorders: recorders, layout: layout, windows: windows, threads: threads,
                                thresholds: cfg.thresholds(for: s))
     }
@@ -362,7 +363,8 @@ final class AgentRuntime: Sendable {
     private func makeScheduled(_ s: ScenarioConfig, schedule: ScenarioSchedule, config cfg: KalmConfig,
                                previous: ScheduledScenario?) -> ScheduledScenario {
         let (layout, windows) = Self.layout(for: s, config: cfg)
-        let recorders = RecorderSet.make(for: s.spec.probes, layout: layout, windows: windows, previous: previous?.recorderSet)
+        let recorders = RecorderSet.make(for: s.spec.probes, layout: layout, windows: windows, previous: previous?.recorderSet,
+                                         keepAllWindows: !cfg.thresholds(for: s).isEmpty)
         return ScheduledScenario(config: s, schedule: schedule, thresholds: cfg.thresholds(for: s), recorders: recorders,
                                  layout: layout, windows: windows, threads: threads, logger: logger)
     }

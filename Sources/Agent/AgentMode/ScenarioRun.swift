@@ -88,7 +88,11 @@ struct RecorderSet {
 
     /// Recorders for `probes`: the previous set's where the probe and the shape are
     /// unchanged (counters continue, windows keep their data), new ones otherwise.
-    static func make(for probes: [ProbeSpec], layout: StatsLayout, windows: [WindowSpec], previous: RecorderSet?) -> [ProbeRecorder] {
+    ///
+    /// A lean probe exposes one window (docs/metrics.md, "Series profiles"); unless a
+    /// threshold reads the windows (`keepAllWindows`), its recorder keeps only that one.
+    static func make(for probes: [ProbeSpec], layout: StatsLayout, windows: [WindowSpec], previous: RecorderSet?,
+                     keepAllWindows: Bool = true) -> [ProbeRecorder] {
         let reuse = previous.flatMap { $0.layout == layout && $0.windows == windows ? $0 : nil }
         // By name and labels first: a fleet has thousands of probes of one name (a linear search
         // per probe would be quadratic in the targets).
@@ -98,9 +102,13 @@ struct RecorderSet {
         // keep the coarsest precision: a fleet of thousands of targets saves ~20 KiB each.
         var lean = layout
         lean.trendBits = 3
+        let leanWindows = keepAllWindows ? windows : ProbeFamilies.leanWindow(of: windows).map { [$0] } ?? []
         return probes.map { p in
-            if let r = reuse, let i = byKey[key(p)]?.first(where: { r.probes[$0] == p }) { return r.recorders[i] }
-            return ProbeRecorder(p, layout: p.series == .lean ? lean : layout, windows: windows)
+            let keep = p.series == .lean ? leanWindows : windows
+            if let r = reuse, let i = byKey[key(p)]?.first(where: { r.probes[$0] == p && r.recorders[$0].windowSpecs == keep }) {
+                return r.recorders[i]
+            }
+            return p.series == .lean ? ProbeRecorder(p, layout: lean, windows: leanWindows) : ProbeRecorder(p, layout: layout, windows: windows)
         }
     }
 

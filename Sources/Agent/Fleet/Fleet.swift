@@ -116,6 +116,9 @@ enum Fleet {
                     list.append(template.bound(toTarget: target, labels: labels))
                 }
             }
+            // In the order of their series (labels pair by pair, as the exposition sorts them), so
+            // a scrape's families come out already sorted and need no sort per scrape.
+            list.sort { labelsPrecede($0.labels, $1.labels) }
             instances[template.name] = list
         }
         var out = config
@@ -127,6 +130,15 @@ enum Fleet {
             return s.spec.probes.isEmpty ? nil : s
         }
         return out
+    }
+
+    /// Label lists compared pair by pair, name then value; a shorter prefix first.
+    static func labelsPrecede(_ a: [(String, String)], _ b: [(String, String)]) -> Bool {
+        for (x, y) in zip(a, b) {
+            if x.0 != y.0 { return x.0 < y.0 }
+            if x.1 != y.1 { return x.1 < y.1 }
+        }
+        return a.count < b.count
     }
 
     /// Targets per template on this agent now.

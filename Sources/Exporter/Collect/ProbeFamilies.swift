@@ -62,8 +62,8 @@ public struct ProbeFamilies: Sendable {
                         leanRequestSeries(rl, rs, requests: &requests, failures: &failures, duration: &duration)
                         continue
                     }
-                    for code in 0..<rs.requestsByCode.count where rs.requestsByCode[code] > 0 {
-                        requests.add(Double(rs.requestsByCode[code]), labels: rl + [("code", String(code))])
+                    for (code, n) in rs.requestsByCode.byCode where n > 0 {
+                        requests.add(Double(n), labels: rl + [("code", String(code))])
                     }
                     for r in FailureReason.allCases where p.journey.exposes(r) {
                         failures.add(Double(rs.failuresByReason[Int(r.rawValue)]), labels: rl + [("reason", r.description)])
@@ -159,8 +159,8 @@ public struct ProbeFamilies: Sendable {
     private func leanRequestSeries(_ rl: MetricLabels, _ rs: ProbeStats, requests: inout MetricFamily,
                                    failures: inout MetricFamily, duration: inout MetricFamily) {
         var classes = [UInt64](repeating: 0, count: 6)
-        for code in 100..<min(600, rs.requestsByCode.count) where rs.requestsByCode[code] > 0 {
-            classes[code / 100] += rs.requestsByCode[code]
+        for (code, n) in rs.requestsByCode.byCode where code >= 100 {
+            classes[code / 100] += n
         }
         for (c, n) in classes.enumerated() where c > 0 && n > 0 {
             requests.add(Double(n), labels: rl + [("code", "\(c)xx")])
@@ -176,12 +176,17 @@ public struct ProbeFamilies: Sendable {
     private func leanWindow(_ base: MetricLabels, _ p: ProbeSource, memo: WindowSnapshotMemo,
                             availability: inout MetricFamily, latency: inout MetricFamily) {
         let windows = memo.snapshots(p.recorder)
-        guard let w = windows.first(where: { $0.spec.name == "5m" }) ?? windows.first else { return }
+        guard let spec = Self.leanWindow(of: windows.map(\.spec)), let w = windows.first(where: { $0.spec == spec }) else { return }
         let wl = base + [("window", w.spec.name)]
         if let a = w.availability { availability.add(a, labels: wl) }
         if p.journey.steps.isEmpty, w.data.latency.count > 0 {
             latency.addSummary(labels: wl, quantiles: quantiles.map { ($0, w.latency(quantile: $0)!) })
         }
+    }
+
+    /// The window a lean probe exposes: `5m` when there is one, else the first.
+    public static func leanWindow(of windows: [WindowSpec]) -> WindowSpec? {
+        windows.first(where: { $0.name == "5m" }) ?? windows.first
     }
 
     /// Per-bucket `counts` (one more than `bounds`: the overflow) merged onto the bounds in

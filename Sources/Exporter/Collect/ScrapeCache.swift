@@ -90,8 +90,10 @@ public final class ScrapeCache: Sendable {
                 current = Collected(families: collect(), at: now)
                 collected = current
             }
-            let r = responder.respond(families: current.families, accept: accept, acceptEncoding: acceptEncoding)
-            let response: Response = (ByteBufferAllocator().buffer(bytes: r.body), r.contentType, r.contentEncoding)
+            let r = responder.respond(families: current.families, accept: accept, acceptEncoding: acceptEncoding) {
+                ByteBufferAllocator().buffer(bytes: $0)
+            }
+            let response: Response = (r.body, r.contentType, r.contentEncoding)
             // A rendering is as old as the data in it.
             entries.withLock { $0[key] = Entry(response: response, renderedAt: current.at) }
             return response

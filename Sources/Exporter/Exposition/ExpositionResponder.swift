@@ -39,19 +39,27 @@ public final class ExpositionResponder: Sendable {
     /// body is sent uncompressed.
     public func respond(families: [MetricFamily], accept: String?, acceptEncoding: String?)
         -> (body: [UInt8], contentType: String, contentEncoding: String?) {
+        respond(families: families, accept: accept, acceptEncoding: acceptEncoding) { Array($0) }
+    }
+
+    /// As `respond(families:accept:acceptEncoding:)`, with the body made by `makeBody` from
+    /// the writer's bytes: a server copies them once, straight into its own buffer.
+    public func respond<Body>(families: [MetricFamily], accept: String?, acceptEncoding: String?,
+                              makeBody: (UnsafeRawBufferPointer) -> Body)
+        -> (body: Body, contentType: String, contentEncoding: String?) {
         let format = ContentNegotiation.format(accept: accept)
         let compress = ContentNegotiation.useGzip(acceptEncoding: acceptEncoding)
         let worker = take()
         defer { give(worker) }
-        let body: [UInt8]
+        let body: Body
         var encoding: String? = nil
         if compress, let gz = try? worker.writer.withRendered(families, format: format, { bytes in
-            try worker.gzip.withCompressed(bytes) { Array($0) }
+            try worker.gzip.withCompressed(bytes) { makeBody($0) }
         }) {
             body = gz
             encoding = "gzip"
         } else {
-            body = worker.writer.withRendered(families, format: format) { Array($0) }
+            body = worker.writer.withRendered(families, format: format) { makeBody($0) }
         }
         return (body, format.contentType, encoding)
     }

@@ -12,7 +12,15 @@ enum SampleOrder {
         return a < b ? -1 : 1
     }
 
+    /// Whether `a` and `b` are one array (a histogram's or summary's samples share their
+    /// labels): equal without comparing a string.
+    @inline(__always)
+    static func sameStorage(_ a: MetricLabels, _ b: MetricLabels) -> Bool {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in pa.baseAddress == pb.baseAddress && pa.count == pb.count } }
+    }
+
     static func compareLabels(_ a: MetricLabels, _ b: MetricLabels) -> Int {
+        if sameStorage(a, b) { return 0 }
         let n = min(a.count, b.count)
         var i = 0
         while i < n {
@@ -27,6 +35,7 @@ enum SampleOrder {
 
     static func sameLabels(_ a: MetricLabels, _ b: MetricLabels) -> Bool {
         guard a.count == b.count else { return false }
+        if sameStorage(a, b) { return true }
         var i = 0
         while i < a.count {
             if a[i].name != b[i].name || a[i].value != b[i].value { return false }

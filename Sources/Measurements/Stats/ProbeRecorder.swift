@@ -23,6 +23,8 @@ public final class ProbeRecorder: Sendable {
 
     /// The names of the steps this recorder keeps apart (empty: a single-request probe).
     public let stepNames: [String]
+    /// The rolling windows it keeps, in order.
+    public let windowSpecs: [WindowSpec]
 
     /// A recorder for a probe with `checkCount` checks, histograms shaped by `layout`, rolling `windows`
     /// (none: no window data), and, for a journey, request series per step of `steps`.
@@ -31,6 +33,7 @@ public final class ProbeRecorder: Sendable {
         hasWindows = !windows.isEmpty
         self.windows = Locked(windows.isEmpty ? nil : WindowSet(windows, checkCount: checkCount, extras: layout.windowExtras))
         stepNames = steps
+        windowSpecs = windows
         self.steps = steps.map { _ in StepRecorder(checkCount: checkCount, layout: layout, windows: windows) }
         tokenFetches = Locked(TokenFetchStats())
     }

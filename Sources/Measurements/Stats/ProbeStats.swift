@@ -4,8 +4,8 @@ import Probes
 /// trends for the summary's percentiles, and Prometheus's fixed-bucket histograms.
 /// Sized by the config, never by the number of requests.
 public struct ProbeStats: Sendable {
-    /// Requests by status code; index 0 is "no response" (transport error).
-    public var requestsByCode: [UInt64]
+    /// Requests by status code; code 0 is "no response" (transport error).
+    public var requestsByCode: StatusCounts
     /// Failed requests by reason, indexed by `FailureReason.rawValue`.
     public var failuresByReason: [UInt64]
     /// Iterations that succeeded: completed, expected status, every check passed.
@@ -45,7 +45,7 @@ public struct ProbeStats: Sendable {
 
     /// Empty stats for a probe with `checkCount` checks, shaped by `layout`.
     public init(checkCount: Int, layout: StatsLayout) {
-        requestsByCode = Array(repeating: 0, count: 600)
+        requestsByCode = StatusCounts()
         failuresByReason = Array(repeating: 0, count: FailureReason.allCases.count)
         checkPasses = Array(repeating: 0, count: checkCount)
         checkFails = Array(repeating: 0, count: checkCount)
@@ -57,7 +57,7 @@ public struct ProbeStats: Sendable {
     }
 
     /// Requests over every status code, 0 (no response) included.
-    public var requests: UInt64 { requestsByCode.reduce(0, &+) }
+    public var requests: UInt64 { requestsByCode.total }
     /// Failed requests over every reason.
     public var failedRequests: UInt64 { failuresByReason.reduce(0, &+) }
     /// Iterations recorded: succeeded plus failed.
@@ -65,7 +65,7 @@ public struct ProbeStats: Sendable {
 
     /// Adds one request's result: counts, trends, histograms (phases only when a response arrived) and the last outcome.
     public mutating func record(_ r: RequestResult) {
-        requestsByCode[(r.status > 0 && r.status < 600) ? r.status : 0] &+= 1
+        requestsByCode.add(r.status)
         if let f = r.failure { failuresByReason[Int(f.rawValue)] &+= 1 }
         if r.endsIteration {
             if r.iterationSuccess { iterationsSucceeded &+= 1 } else { iterationsFailed &+= 1 }
@@ -119,7 +119,7 @@ public struct ProbeStats: Sendable {
     /// Adds `o` into this: another shard's stats of the same probe, or (with
     /// `includingChecks: false`) another probe's, for totals over probes.
     public mutating func merge(_ o: ProbeStats, includingChecks: Bool = true) {
-        for i in 0..<requestsByCode.count { requestsByCode[i] &+= o.requestsByCode[i] }
+        requestsByCode.merge(o.requestsByCode)
         for i in 0..<failuresByReason.count { failuresByReason[i] &+= o.failuresByReason[i] }
         iterationsSucceeded &+= o.iterationsSucceeded
         iterationsFailed &+= o.iterationsFailed

@@ -1,5 +1,6 @@
 import Foundation
 import KalmTestSupport
+import Measurements
 import Probes
 import Testing
 @testable import Agent
@@ -97,6 +98,35 @@ struct FleetConfigTests {
         }
         #expect(owners.count == 300)
         #expect(Set(owners.values) == [0, 1, 2])
+    }
+
+    /// Instances come in the order of their series (so a scrape needs no sort), and a lean
+    /// recorder keeps only the window it exposes unless a threshold reads every window; a
+    /// recorder with other windows is not reused when that changes.
+    @Test func instancesAreInSeriesOrderAndLeanRecordersKeepOneWindow() throws {
+        let dir = try tempDirectory().path
+        try #"[{"targets": ["h:1/r/10", "h:1/r/2", "h:1/r/1"], "labels": {"zone": "b"}}, {"targets": ["h:1/r/9"], "labels": {"zone": "a"}}]"#
+            .write(toFile: dir + "/t.json", atomically: true, encoding: .utf8)
+        let cfg = try ConfigLoader.parse(yaml: """
+            agent: {windows: [1m, 5m, 1h]}
+            probes:
+              - {name: api, targets: {file_sd: [t.json]}, series: lean, request: {url: "http://{{ target }}/"}}
+              - {name: home, request: {url: "http://127.0.0.1:9/"}}
+            scenarios: {s: {vus: 1, continuous: true}}
+            """, sourceName: dir + "/kalm.yml", env: [:], baseDirectory: dir)
+        let api = cfg.probes.filter { $0.name == "api" }.map { $0.labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",") }
+        #expect(api == ["target=h:1/r/1,zone=b", "target=h:1/r/10,zone=b", "target=h:1/r/2,zone=b", "target=h:1/r/9,zone=a"])
+
+        let probes = cfg.scenarios[0].spec.probes
+        let windows = cfg.agent.windows.map { WindowSpec(name: $0.name, seconds: $0.seconds) }
+        let trimmed = RecorderSet.make(for: probes, layout: StatsLayout(), windows: windows, previous: nil, keepAllWindows: false)
+        #expect(trimmed.map { $0.windowSpecs.map(\.name) } == [["5m"], ["5m"], ["5m"], ["5m"], ["1m", "5m", "1h"]])
+        let previous = RecorderSet(layout: StatsLayout(), windows: windows, probes: probes, recorders: trimmed)
+        let same = RecorderSet.make(for: probes, layout: StatsLayout(), windows: windows, previous: previous, keepAllWindows: false)
+        #expect(zip(same, trimmed).allSatisfy { $0 === $1 }, "unchanged: the recorders carry on")
+        let all = RecorderSet.make(for: probes, layout: StatsLayout(), windows: windows, previous: previous, keepAllWindows: true)
+        #expect(all.allSatisfy { $0.windowSpecs.count == 3 })
+        #expect(all[4] === trimmed[4] && all[0] !== trimmed[0], "a lean recorder with one window is not reused for thresholds")
     }
 
     @Test func fleetMistakesInTheConfigAndItsFilesAreLocated() throws {
