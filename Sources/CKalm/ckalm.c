@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <stdio.h>
 #include "ckalm.h"
 
@@ -10,3 +11,7 @@
 const char *kalm_build_revision(void) { return KALM_REVISION; }
 
 void kalm_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+
+void kalm_release_free_memory(void) {
+    malloc_trim(0);
+}

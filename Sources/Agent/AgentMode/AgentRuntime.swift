@@ -1,3 +1,4 @@
+import CKalm
 import Exporter
 import Foundation
 import KalmSupport
@@ -40,7 +41,8 @@ final class AgentRuntime: Sendable {
     /// Told about reloads (RELOADING=1, then READY=1) when systemd runs the agent with Type=notify.
     let systemd: SystemdNotifier?
     /// `/metrics` renderings, at most one a second (see `ScrapeCache`).
-    let scrapeCache = ScrapeCache(ttl: .seconds(1))
+    /// A fleet's scrape builds and frees tens of MiB: they go back to the system after each rendering.
+    let scrapeCache = ScrapeCache(ttl: .seconds(1), afterRender: { kalm_release_free_memory() })
 
     init(config: KalmConfig, configPath: String?, env: [String: String], threads: Int, logger: Logger,
          systemd: SystemdNotifier? = nil) {

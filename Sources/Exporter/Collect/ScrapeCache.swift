@@ -39,9 +39,16 @@ public final class ScrapeCache: Sendable {
     private let rendering = Locked<Collected?>(nil)
     private let refreshQueue = DispatchQueue(label: "kalm.scrape-refresh", qos: .utility)
 
-    /// - Parameter ttl: how long a rendering is reused (zero: never).
-    public init(ttl: Duration) {
+    /// Runs after each rendering, on the rendering's thread (the agent returns the
+    /// rendering's freed memory to the system there).
+    private let afterRender: @Sendable () -> Void
+
+    /// - Parameters:
+    ///   - ttl: how long a rendering is reused (zero: never).
+    ///   - afterRender: called after each rendering.
+    public init(ttl: Duration, afterRender: @escaping @Sendable () -> Void = {}) {
         ttlNanos = UInt64(max(0, ttl.nanoseconds))
+        self.afterRender = afterRender
     }
 
     /// The response for a scrape with these `Accept` and `Accept-Encoding` values (nil when
@@ -96,6 +103,7 @@ public final class ScrapeCache: Sendable {
             let response: Response = (r.body, r.contentType, r.contentEncoding)
             // A rendering is as old as the data in it.
             entries.withLock { $0[key] = Entry(response: response, renderedAt: current.at) }
+            afterRender()
             return response
         }
     }

@@ -57,26 +57,39 @@ public final class GzipCompressor {
             guard rc == Z_OK else { throw GzipError(code: rc, message: "deflateInit2 failed") }
             initialised = true
         }
-        // One deflate(Z_FINISH) call fits when the output holds deflateBound bytes.
-        let bound = Int(deflateBound(stream, uLong(input.count)))
-        if output.count < bound {
-            output = [UInt8](repeating: 0, count: max(bound, output.count * 2))
-        }
-        let produced: Int = try output.withUnsafeMutableBytes { out in
-            stream.pointee.next_in = UnsafeMutablePointer(
-                mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
-            stream.pointee.avail_in = uInt(input.count)
-            stream.pointee.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
-            stream.pointee.avail_out = uInt(out.count)
-            let rc = deflate(stream, Z_FINISH)
-            stream.pointee.next_in = nil
-            stream.pointee.next_out = nil
-            guard rc == Z_STREAM_END else {
+        // Metrics text shrinks about 10× even at level 1: start from a quarter of the input and
+        // grow only when deflate runs out of room (a buffer of deflateBound bytes, kept between
+        // scrapes, would hold the whole uncompressed size resident for nothing).
+        let wanted = max(64 * 1024, input.count / 4)
+        if output.count < wanted { output = Self.uninitialized(wanted) }
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(input.count)
+        defer { stream.pointee.next_in = nil; stream.pointee.next_out = nil }
+        var produced = 0
+        while true {
+            let rc: Int32 = output.withUnsafeMutableBytes { out in
+                stream.pointee.next_out = (out.baseAddress! + produced).assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_out = uInt(out.count - produced)
+                let rc = deflate(stream, Z_FINISH)
+                produced = out.count - Int(stream.pointee.avail_out)
+                return rc
+            }
+            if rc == Z_STREAM_END { break }
+            guard rc == Z_OK || rc == Z_BUF_ERROR, produced == output.count else {
                 throw GzipError(code: rc, message: "deflate did not finish")
             }
-            return out.count - Int(stream.pointee.avail_out)
+            var bigger = Self.uninitialized(output.count * 2)
+            bigger.withUnsafeMutableBytes { dst in output.withUnsafeBytes { dst.copyMemory(from: $0) } }
+            output = bigger
         }
         return try output.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
+    }
+}
+
+extension GzipCompressor {
+    /// `count` bytes whose pages are touched only when written.
+    fileprivate static func uninitialized(_ count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { _, n in n = count }
     }
 }
 

@@ -27,7 +27,9 @@ public struct LogLinearHistogram: Sendable {
     public init(bits: Int = 7) {
         precondition((3...12).contains(bits), "bits must be in 3...12")
         self.bits = bits
-        self.groups = Array(repeating: [], count: 40 - bits + 2)
+        // The group table itself is made on the first value: a fleet keeps thousands of
+        // histograms that may never see one.
+        self.groups = []
     }
 
     /// Whether no value has been recorded.
@@ -39,6 +41,7 @@ public struct LogLinearHistogram: Sendable {
     public mutating func record(_ value: Int64, times: UInt64 = 1) {
         let v = value < 0 ? 0 : (value > Self.maxValue ? Self.maxValue : value)
         let (g, i) = Self.locate(v, bits: bits)
+        if groups.isEmpty { groups = Array(repeating: [], count: 40 - bits + 2) }
         if groups[g].isEmpty {
             groups[g] = Array(repeating: 0, count: g == 0 ? (1 << bits) : (1 << (bits - 1)))
         }
@@ -69,6 +72,7 @@ public struct LogLinearHistogram: Sendable {
     public mutating func merge(_ other: LogLinearHistogram) {
         precondition(other.bits == bits, "merging histograms of different precision")
         guard other.count > 0 else { return }
+        if groups.isEmpty { groups = Array(repeating: [], count: other.groups.count) }
         for g in 0..<other.groups.count where !other.groups[g].isEmpty {
             if groups[g].isEmpty {
                 groups[g] = other.groups[g]
