@@ -21,6 +21,7 @@ final class ScenarioRun: Sendable {
         self.layout = layout
         self.windows = windows
         sink = RecorderSink(recorders)
+        staticSource = ScenarioSource(spec: config.spec, recorders: recorders, activeVUs: nil)
         // No more threads than VUs: an idle thread per probe would only cost wake-ups.
         let vus = max(1, config.spec.executor.maxVUs * config.spec.probes.count)
         let sink = self.sink
@@ -47,8 +48,14 @@ final class ScenarioRun: Sendable {
         RecorderSet(layout: layout, windows: windows, probes: config.spec.probes, recorders: sink.recorders)
     }
 
+    /// What the exposition reads, built once (a fleet has thousands of probes); only the
+    /// active VUs change between scrapes.
+    private let staticSource: ScenarioSource
+
     var source: ScenarioSource {
-        ScenarioSource(spec: config.spec, recorders: sink.recorders, activeVUs: engine.isFinished ? nil : engine.activeVUs())
+        var s = staticSource
+        s.activeVUs = engine.isFinished ? nil : engine.activeVUs()
+        return s
     }
 }
 

@@ -28,6 +28,9 @@ public struct ProbeFamilies: Sendable {
         var phases = MetricFamily(MetricCatalogue.phases)
         var tokens = MetricFamily(MetricCatalogue.tokenFetches)
         var iterations = MetricFamily(MetricCatalogue.iterations)
+        // `result="failure"` sorts before `"success"`: kept apart and joined at the end, the
+        // family is built in output order (no sort per scrape over thousands of targets).
+        var iterationsSucceeded: [MetricSample] = []
         var checks = MetricFamily(MetricCatalogue.checks)
         var sent = MetricFamily(MetricCatalogue.dataSent)
         var received = MetricFamily(MetricCatalogue.dataReceived)
@@ -83,8 +86,8 @@ public struct ProbeFamilies: Sendable {
                     sent.add(Double(rs.bytesSent), labels: rl)
                     received.add(Double(rs.bytesReceived), labels: rl)
                 }
-                iterations.add(Double(st.iterationsSucceeded), labels: base + [("result", "success")])
                 iterations.add(Double(st.iterationsFailed), labels: base + [("result", "failure")])
+                iterationsSucceeded.append(MetricSample(labels: base + [("result", "success")], value: Double(st.iterationsSucceeded)))
                 if st.lastFinishedAt > 0 {
                     success.add(st.lastSuccess ? 1 : 0, labels: base)
                 }
@@ -143,6 +146,7 @@ public struct ProbeFamilies: Sendable {
                 }
             }
         }
+        iterations.samples += iterationsSucceeded
         for (_, v) in certExpiry.sorted(by: { $0.key < $1.key }) { cert.add(v.0, labels: v.1) }
         return [requests, failures, duration, phases, tokens, iterations, checks, sent, received, dropped, lag, success,
                 lastSuccess, cert, winLatency, winAvailability, winErrors, winRate, vus, vusMax]
@@ -175,7 +179,8 @@ public struct ProbeFamilies: Sendable {
     /// One window (`5m` when the agent has it, else its shortest): availability and the latency quantiles.
     private func leanWindow(_ base: MetricLabels, _ p: ProbeSource, memo: WindowSnapshotMemo,
                             availability: inout MetricFamily, latency: inout MetricFamily) {
-        let windows = memo.snapshots(p.recorder)
+        // A lean recorder with its one window is read once per scrape: no memo entry for it.
+        let windows = p.recorder.windowSpecs.count == 1 ? p.recorder.windowSnapshots(now: memo.now) : memo.snapshots(p.recorder)
         guard let spec = Self.leanWindow(of: windows.map(\.spec)), let w = windows.first(where: { $0.spec == spec }) else { return }
         let wl = base + [("window", w.spec.name)]
         if let a = w.availability { availability.add(a, labels: wl) }
@@ -224,9 +229,13 @@ public struct ProbeFamilies: Sendable {
 
 /// `+` for label lists: fixed labels first so `probe` and `scenario` lead.
 func + (lhs: MetricLabels, rhs: [(String, String)]) -> MetricLabels {
-    var out = lhs
     // Keep probe/scenario first; the specific label (code, reason, ...) goes right after them.
-    let insertAt = min(2, out.count)
-    out.insert(contentsOf: rhs.map { (name: $0.0, value: $0.1) }, at: insertAt)
+    // Built in one allocation: a fleet's scrape makes one such list per series.
+    let insertAt = min(2, lhs.count)
+    var out: MetricLabels = []
+    out.reserveCapacity(lhs.count + rhs.count)
+    out.append(contentsOf: lhs[..<insertAt])
+    for (name, value) in rhs { out.append((name: name, value: value)) }
+    out.append(contentsOf: lhs[insertAt...])
     return out
 }

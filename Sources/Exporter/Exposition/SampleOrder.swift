@@ -81,21 +81,24 @@ enum SampleOrder {
     static func seriesRuns(_ samples: [MetricSample], into runs: inout [Range<Int>]) -> Bool? {
         runs.removeAll(keepingCapacity: true)
         let n = samples.count
-        var i = 0
         var runsSorted = true
         var kindsSorted = true
-        while i < n {
-            var j = i + 1
-            while j < n && sameLabels(samples[j].labels, samples[i].labels) {
-                if kindsSorted && kindPrecedes(samples[j].kind, samples[j - 1].kind) { kindsSorted = false }
-                j += 1
+        // Borrowed storage: no retain and release of each sample's labels.
+        samples.withUnsafeBufferPointer { samples in
+            var i = 0
+            while i < n {
+                var j = i + 1
+                while j < n && sameLabels(samples[j].labels, samples[i].labels) {
+                    if kindsSorted && kindPrecedes(samples[j].kind, samples[j - 1].kind) { kindsSorted = false }
+                    j += 1
+                }
+                if runsSorted, let last = runs.last,
+                   compareLabels(samples[last.lowerBound].labels, samples[i].labels) > 0 {
+                    runsSorted = false
+                }
+                runs.append(i..<j)
+                i = j
             }
-            if runsSorted, let last = runs.last,
-               compareLabels(samples[last.lowerBound].labels, samples[i].labels) > 0 {
-                runsSorted = false
-            }
-            runs.append(i..<j)
-            i = j
         }
         if !runsSorted {
             runs.sort { compareLabels(samples[$0.lowerBound].labels, samples[$1.lowerBound].labels) < 0 }
