@@ -36,6 +36,39 @@ final class EngineBehaviourTests {
         #expect(stats.durationBuckets.counts[j] == stats.requests)
     }
 
+    /// `startSpread`: each VU's first request at its own offset, the offsets covering the
+    /// spread evenly; without it every VU starts at once (k6).
+    @Test func firstIterationsAreSpreadOverTheStartSpread() throws {
+        let probes = (0..<20).map { EngineHarness.probe(server, "/ok", name: "p\($0)") }
+        func offsets(spread: Double) throws -> [Double] {
+            let t0 = MonotonicClock.now()
+            let stats = try EngineHarness.run(probes, executor: .constantVUs(vus: 1, duration: 1.6), thinkTime: ThinkTime(min: 30, max: 30),
+                                              threads: 2, gracefulStop: 1, startSpread: spread)
+            #expect(stats.allSatisfy { $0.requests == 1 }, "one request per VU: \(stats.map(\.requests))")
+            return stats.map { Double($0.lastFinishedAt &- t0) / 1e9 }.sorted()
+        }
+        let spread = try offsets(spread: 1.0)
+        #expect(spread.last! - spread.first! > 0.8 && spread.last! < 1.4, "\(spread)")
+        // Evenly: no 0.2 s stretch holds more than a third of them.
+        for start in stride(from: 0.0, to: 1.0, by: 0.05) {
+            #expect(spread.filter { $0 >= start && $0 < start + 0.2 }.count <= 7, "\(spread)")
+        }
+        let together = try offsets(spread: 0)
+        #expect(together.last! - together.first! < 0.3, "\(together)")
+    }
+
+    /// `timerSlack`: think times end on the slack's grid, so VUs share wake-ups; the first
+    /// requests (spread, not timers' ends) are off the grid, every later one is on it.
+    @Test func thinkTimesEndOnTheTimerSlacksGrid() throws {
+        let probes = (0..<16).map { EngineHarness.probe(server, "/ok", name: "p\($0)") }
+        let stats = try EngineHarness.run(probes, executor: .constantVUs(vus: 1, duration: 2.9), thinkTime: ThinkTime(min: 1, max: 1),
+                                          threads: 2, gracefulStop: 1, startSpread: 1.0, timerSlack: 0.5)
+        let later = stats.filter { $0.requests >= 2 }
+        #expect(later.count >= 12, "\(stats.map(\.requests))")
+        let phases = later.map { Double($0.lastFinishedAt % 500_000_000) / 1e6 }
+        #expect(phases.allSatisfy { $0 < 100 }, "ms after a 500 ms grid point: \(phases)")
+    }
+
     @Test func keepAliveReusesConnections() throws {
         let stats = try EngineHarness.run([EngineHarness.probe(server, "/ok")], executor: .constantVUs(vus: 3, duration: 0.5))[0]
         #expect(stats.requests > 30)

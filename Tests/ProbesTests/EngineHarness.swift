@@ -8,11 +8,13 @@ import TestServer
 enum EngineHarness {
     static func run(
         _ probes: [ProbeSpec], executor: ExecutorSpec, thinkTime: ThinkTime = .zero,
-        connectionReuse: Bool = true, threads: Int = 1, gracefulStop: Double = 30,
+        connectionReuse: Bool = true, threads: Int = 1, gracefulStop: Double = 30, startSpread: Double = 0, timerSlack: Double = 0,
         during: ((Engine) -> Void)? = nil
     ) throws -> [ProbeStats] {
-        let scenario = ScenarioSpec(name: "test", probes: probes, executor: executor, thinkTime: thinkTime,
+        var scenario = ScenarioSpec(name: "test", probes: probes, executor: executor, thinkTime: thinkTime,
                                     connectionReuse: connectionReuse, gracefulStop: gracefulStop)
+        scenario.startSpread = startSpread
+        scenario.timerSlack = timerSlack
         let sink = RecorderSink(probes.map { ProbeRecorder(checkCount: $0.checks.count, layout: StatsLayout()) })
         let engine = try Engine(scenario: scenario, threads: threads) { _ in sink }
         engine.start()

@@ -10,6 +10,7 @@ public struct LogLinearHistogram: Sendable {
     /// Sub-bucket bits: 7 gives ≤ 0.78 % error, 8 gives ≤ 0.39 %.
     public let bits: Int
     /// groups[0]: exact values 0..<2^bits; groups[g ≥ 1]: values in [2^(bits+g-1), 2^(bits+g)).
+    /// The table reaches only as far as the largest group used (a few entries for latencies).
     @usableFromInline var groups: [[UInt64]]
     /// Number of values recorded.
     public private(set) var count: UInt64 = 0
@@ -27,8 +28,8 @@ public struct LogLinearHistogram: Sendable {
     public init(bits: Int = 7) {
         precondition((3...12).contains(bits), "bits must be in 3...12")
         self.bits = bits
-        // The group table itself is made on the first value: a fleet keeps thousands of
-        // histograms that may never see one.
+        // The group table grows with the values seen: a fleet keeps thousands of histograms
+        // (one per window slot) that see few values or none.
         self.groups = []
     }
 
@@ -41,7 +42,7 @@ public struct LogLinearHistogram: Sendable {
     public mutating func record(_ value: Int64, times: UInt64 = 1) {
         let v = value < 0 ? 0 : (value > Self.maxValue ? Self.maxValue : value)
         let (g, i) = Self.locate(v, bits: bits)
-        if groups.isEmpty { groups = Array(repeating: [], count: 40 - bits + 2) }
+        if g >= groups.count { groups.append(contentsOf: repeatElement([], count: g + 1 - groups.count)) }
         if groups[g].isEmpty {
             groups[g] = Array(repeating: 0, count: g == 0 ? (1 << bits) : (1 << (bits - 1)))
         }
@@ -72,7 +73,7 @@ public struct LogLinearHistogram: Sendable {
     public mutating func merge(_ other: LogLinearHistogram) {
         precondition(other.bits == bits, "merging histograms of different precision")
         guard other.count > 0 else { return }
-        if groups.isEmpty { groups = Array(repeating: [], count: other.groups.count) }
+        if groups.count < other.groups.count { groups.append(contentsOf: repeatElement([], count: other.groups.count - groups.count)) }
         for g in 0..<other.groups.count where !other.groups[g].isEmpty {
             if groups[g].isEmpty {
                 groups[g] = other.groups[g]

@@ -33,6 +33,10 @@ final class EngineThread {
     private var retireGrace: UInt64
     private var stopGrace: UInt64
     private let thinkMin: UInt64
+    /// `ScenarioSpec.startSpread` in nanoseconds (closed models only).
+    private let startSpreadNs: UInt64
+    /// `ScenarioSpec.timerSlack` in nanoseconds.
+    private let timerSlackNs: UInt64
     private let thinkSpan: UInt64
     /// Open-model state per probe; empty for closed-model (VU) executors.
     private var arrivals: [ProbeArrivals] = []
@@ -63,6 +67,8 @@ final class EngineThread {
         }
         stopGrace = UInt64(max(0, scenario.gracefulStop) * 1e9)
         thinkMin = UInt64(max(0, scenario.thinkTime.min) * 1e9)
+        startSpreadNs = scenario.executor.isOpenModel ? 0 : UInt64(max(0, scenario.startSpread) * 1e9)
+        timerSlackNs = scenario.executor.isOpenModel ? 0 : UInt64(max(0, scenario.timerSlack) * 1e9)
         thinkSpan = UInt64(max(0, scenario.thinkTime.max - scenario.thinkTime.min) * 1e9)
         let ownedTotal = owned.reduce(0) { $0 + $1.count }
         // Idle connections stay pooled while their VUs think: the default cache (4 × handles
@@ -133,11 +139,20 @@ final class EngineThread {
             curl_multi_timeout(multi, &curlTimeout)
             if curlTimeout >= 0 { timeout = min(timeout, curlTimeout) }
             now = MonotonicClock.now()
-            if let deadline = timers.nextDeadline { timeout = min(timeout, Self.msUntil(deadline, now)) }
+            if let deadline = timers.nextDeadline { timeout = min(timeout, Self.msUntil(coalesced(deadline), now)) }
             if nextControl != .max { timeout = min(timeout, Self.msUntil(nextControl, now)) }
             if timeout > 0 { curl_multi_poll(multi, nil, 0, Int32(timeout), nil) }
         }
         for probe in probes.indices { control.setActive(thread: index, probe: probe, count: 0) }
+    }
+
+    /// `deadline` rounded up to the timer slack's grid, so VUs whose think times end within
+    /// one slack share one wake-up (and their requests one poll) instead of one each.
+    @inline(__always)
+    private func coalesced(_ deadline: UInt64) -> UInt64 {
+        guard timerSlackNs > 0 else { return deadline }
+        let (q, r) = deadline.quotientAndRemainder(dividingBy: timerSlackNs)
+        return r == 0 ? deadline : (q &+ 1) &* timerSlackNs
     }
 
     @inline(__always)
@@ -253,7 +268,20 @@ final class EngineThread {
             vu.hardDeadline = .max
             if vu.state == .inFlight { retiringInFlight -= 1 }
         }
-        if vu.state == .idle { startIteration(vu, now: now) }
+        guard vu.state == .idle else { return }
+        if startSpreadNs > 0, !vu.started {
+            wait(vu, now: now, for: startOffset(vu), then: .firstIteration)
+        } else {
+            startIteration(vu, now: now)
+        }
+    }
+
+    /// The VU's fixed offset within `startSpread`: the golden-ratio sequence over the VUs of
+    /// every probe, so any number of them cover the spread evenly.
+    private func startOffset(_ vu: VirtualUser) -> UInt64 {
+        let k = Double(vu.probe.index + vu.globalIndex * probes.count)
+        let frac = (k * 0.618_033_988_749_895).truncatingRemainder(dividingBy: 1)
+        return UInt64(frac * Double(startSpreadNs))
     }
 
     /// Stops `vu` after its current request; a thinking VU stops now.
@@ -303,6 +331,7 @@ final class EngineThread {
 
     @inline(__always)
     private func startIteration(_ vu: VirtualUser, now: UInt64) {
+        vu.started = true
         vu.iterationStart = now
         guard vu.beginIteration() else {
             // A `unique` data source ran out: this VU starts no more iterations.
@@ -369,6 +398,9 @@ final class EngineThread {
             endIteration(vu, now: now)
             vu.state = .idle
             if isOpenModel { release(vu) } else { startIteration(vu, now: now) }
+        case .firstIteration:
+            vu.state = .idle
+            startIteration(vu, now: now)
         }
     }
 

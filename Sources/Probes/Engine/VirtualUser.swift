@@ -20,9 +20,13 @@ final class VirtualUser {
         case endIteration
         /// Start step `current` (after a pause, or to retry waiting for a token).
         case resumeStep
+        /// Start the first iteration (after the VU's offset in `ScenarioSpec.startSpread`).
+        case firstIteration
     }
 
     let probe: CompiledProbe
+    /// Whether the VU has started an iteration (its start offset, if any, is behind it).
+    var started = false
     /// Index among this probe's VUs across all threads (0-based).
     let globalIndex: Int
     /// Index in the owning thread's VU array.

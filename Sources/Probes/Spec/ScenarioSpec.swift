@@ -12,6 +12,14 @@ public struct ScenarioSpec: Sendable, Equatable {
     public var connectionReuse: Bool
     /// How long in-flight iterations may run on after the executor's end before they are cut off (k6 `gracefulStop`).
     public var gracefulStop: Double
+    /// Seconds over which the VUs' first iterations are spread (0: all start at once, as in
+    /// k6). Each VU gets a fixed offset, so thousands of probes with one think time do not
+    /// all fire in the same instant every interval (as Prometheus spreads its scrapes).
+    public var startSpread: Double = 0
+    /// Seconds by which a VU's think time may end late (0: on time, as in k6). Timers that
+    /// end within one slack fire together: with thousands of VUs one wake-up of the engine
+    /// serves many of them, which on a busy or virtualised machine costs more than the request.
+    public var timerSlack: Double = 0
 
     /// A scenario; by default no think time, connection reuse on and a 30 s graceful stop.
     public init(
