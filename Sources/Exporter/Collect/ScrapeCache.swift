@@ -16,6 +16,10 @@ import Probes
 ///
 /// The families are collected at most once per `ttl` and shared by every variant
 /// (collecting merges every window, the costly part).
+///
+/// A scraper that comes back at a steady interval (Prometheus) has its next rendering made
+/// `lead` before it is due: the scrape then finds a fresh rendering and is answered at once,
+/// instead of waiting for a fleet's collect, render and gzip (docs/metrics.md, "The endpoint").
 public final class ScrapeCache: Sendable {
     /// A rendered scrape: body (gzipped when `contentEncoding` is "gzip"), Content-Type and Content-Encoding.
     public typealias Response = (body: ByteBuffer, contentType: String, contentEncoding: String?)
@@ -34,6 +38,11 @@ public final class ScrapeCache: Sendable {
     private let ttlNanos: UInt64
     private let responder = ExpositionResponder()
     private let entries = Locked<[String: Entry]>([:])
+    /// When each variant was last asked for (monotonic ns), to learn the scrape interval.
+    private let lastAsked = Locked<[String: UInt64]>([:])
+    /// Intervals (ns) a pre-rendering is planned for, and how long before the scrape.
+    private let prerenderIntervals: ClosedRange<UInt64>
+    private let leadNanos: UInt64
     /// Held while rendering, so a burst does not render the same thing N times; it also
     /// guards the families behind the renderings.
     private let rendering = Locked<Collected?>(nil)
@@ -46,9 +55,14 @@ public final class ScrapeCache: Sendable {
     /// - Parameters:
     ///   - ttl: how long a rendering is reused (zero: never).
     ///   - afterRender: called after each rendering.
-    public init(ttl: Duration, afterRender: @escaping @Sendable () -> Void = {}) {
+    ///   - prerender: scrape intervals for which the next rendering is made ahead of time.
+    ///   - lead: how long before the expected scrape (less than `ttl`, so it is served as fresh).
+    public init(ttl: Duration, afterRender: @escaping @Sendable () -> Void = {},
+                prerender: ClosedRange<Duration> = .seconds(5) ... .seconds(300), lead: Duration = .milliseconds(800)) {
         ttlNanos = UInt64(max(0, ttl.nanoseconds))
         self.afterRender = afterRender
+        prerenderIntervals = UInt64(max(0, prerender.lowerBound.nanoseconds)) ... UInt64(max(0, prerender.upperBound.nanoseconds))
+        leadNanos = UInt64(max(0, lead.nanoseconds))
     }
 
     /// The response for a scrape with these `Accept` and `Accept-Encoding` values (nil when
@@ -59,6 +73,7 @@ public final class ScrapeCache: Sendable {
         let gzip = ContentNegotiation.useGzip(acceptEncoding: acceptEncoding)
         let key = "\(format == .openMetrics ? "om" : "text")/\(gzip ? "gz" : "id")"
         let now = MonotonicClock.now()
+        planPrerender(key: key, now: now, accept: accept, acceptEncoding: acceptEncoding, collect: collect)
         enum Lookup { case fresh(Response), stale(Response), miss }
         let lookup: Lookup = entries.withLock { e in
             guard ttlNanos > 0, let hit = e[key] else { return .miss }
@@ -105,6 +120,24 @@ public final class ScrapeCache: Sendable {
             entries.withLock { $0[key] = Entry(response: response, renderedAt: current.at) }
             afterRender()
             return response
+        }
+    }
+
+    /// Learns the interval since this variant was last asked for; when it is a steady
+    /// scraper's (within `prerenderIntervals`), renders again `lead` before the next scrape.
+    private func planPrerender(key: String, now: UInt64, accept: String?, acceptEncoding: String?,
+                               collect: @escaping @Sendable () -> [MetricFamily]) {
+        guard ttlNanos > 0 else { return }
+        let previous = lastAsked.withLock { last -> UInt64? in
+            defer { last[key] = now }
+            return last[key]
+        }
+        guard let previous, case let interval = now &- previous, prerenderIntervals.contains(interval),
+              interval > leadNanos else { return }
+        refreshQueue.asyncAfter(deadline: .now() + .nanoseconds(Int(interval - leadNanos))) { [self] in
+            // Not if a scrape came meanwhile (it rendered, or planned again).
+            guard lastAsked.withLock({ $0[key] }) == now else { return }
+            _ = render(key: key, accept: accept, acceptEncoding: acceptEncoding, force: true, collect: collect)
         }
     }
 
