@@ -39,10 +39,12 @@ final class FleetAgentTests {
         """
     }
 
-    /// Successful iterations per target label.
+    /// Successful iterations per target label, for the targets probed successfully at least once.
     static func successes(_ e: Exposition) -> [String: Double] {
         var out: [String: Double] = [:]
-        for s in e.all("kalm_iterations_total", ["probe": "api", "result": "success"]) { out[s.labels["target"]!] = s.value }
+        for s in e.all("kalm_iterations_total", ["probe": "api", "result": "success"]) where s.value > 0 {
+            out[s.labels["target"]!] = s.value
+        }
         return out
     }
 
