@@ -130,11 +130,11 @@ struct RecorderSet {
         if !keepAllWindows { lean.windowExtras.latencyBits = 5 }
         let leanWindows = keepAllWindows ? windows : ProbeFamilies.leanWindow(of: windows).map { [$0] } ?? []
         return probes.map { p in
-            let keep = p.series == .lean ? leanWindows : windows
+            let (shape, keep) = p.series == .lean ? (lean, leanWindows) : (layout, windows)
             if let r = reuse, let i = byKey[key(p)]?.first(where: { r.probes[$0] == p && r.recorders[$0].windowSpecs == keep }) {
                 return r.recorders[i]
             }
-            return p.series == .lean ? ProbeRecorder(p, layout: lean, windows: leanWindows) : ProbeRecorder(p, layout: layout, windows: windows)
+            return ProbeRecorder(p, layout: shape, windows: keep)
         }
     }
 

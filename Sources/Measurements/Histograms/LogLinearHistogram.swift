@@ -42,7 +42,7 @@ public struct LogLinearHistogram: Sendable {
     public mutating func record(_ value: Int64, times: UInt64 = 1) {
         let v = value < 0 ? 0 : (value > Self.maxValue ? Self.maxValue : value)
         let (g, i) = Self.locate(v, bits: bits)
-        if g >= groups.count { groups.append(contentsOf: repeatElement([], count: g + 1 - groups.count)) }
+        growTable(to: g + 1)
         if groups[g].isEmpty {
             groups[g] = Array(repeating: 0, count: g == 0 ? (1 << bits) : (1 << (bits - 1)))
         }
@@ -51,6 +51,11 @@ public struct LogLinearHistogram: Sendable {
         sum += Double(v) * Double(times)
         if v < min { min = v }
         if v > max { max = v }
+    }
+
+    /// Extends the group table to `count` entries (new groups empty, allocated on first value).
+    private mutating func growTable(to count: Int) {
+        if groups.count < count { groups.append(contentsOf: repeatElement([], count: count - groups.count)) }
     }
 
     static func locate(_ v: Int64, bits: Int) -> (Int, Int) {
@@ -73,7 +78,7 @@ public struct LogLinearHistogram: Sendable {
     public mutating func merge(_ other: LogLinearHistogram) {
         precondition(other.bits == bits, "merging histograms of different precision")
         guard other.count > 0 else { return }
-        if groups.count < other.groups.count { groups.append(contentsOf: repeatElement([], count: other.groups.count - groups.count)) }
+        growTable(to: other.groups.count)
         for g in 0..<other.groups.count where !other.groups[g].isEmpty {
             if groups[g].isEmpty {
                 groups[g] = other.groups[g]
