@@ -375,12 +375,14 @@ final class AgentRuntime: Sendable {
     static func layout(for s: ScenarioConfig, config cfg: KalmConfig) -> (StatsLayout, [WindowSpec]) {
         let ts = cfg.thresholds(for: s)
         let layout = StatsLayout(buckets: cfg.agent.buckets, phaseBuckets: cfg.agent.phaseBuckets,
-                                 statusTrends: ThresholdNeeds.statusTrends(ts), windowExtras: ThresholdNeeds.windowExtras(ts))
+                                 statusTrends: ThresholdNeeds.statusTrends(ts), windowExtras: ThresholdNeeds.windowExtras(ts),
+                                 native: cfg.agent.nativeHistograms)
         return (layout, cfg.agent.windows.map { WindowSpec(name: $0.name, seconds: $0.seconds) })
     }
 
     /// Whether two agent settings produce series of the same shape (same buckets and windows).
     static func sameSeries(_ a: AgentSettings, _ b: AgentSettings) -> Bool {
         a.buckets == b.buckets && a.phaseBuckets == b.phaseBuckets && a.windows == b.windows
+            && a.nativeHistograms == b.nativeHistograms
     }
 }

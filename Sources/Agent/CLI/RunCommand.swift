@@ -93,7 +93,8 @@ struct RunCommand: ParsableCommand {
                                                              thresholds: thresholds)
         let layout = StatsLayout(buckets: cfg.agent.buckets, phaseBuckets: cfg.agent.phaseBuckets,
                                  statusTrends: ThresholdNeeds.statusTrends(thresholds.all),
-                                 windowExtras: ThresholdNeeds.windowExtras(breakpoint ?? []))
+                                 windowExtras: ThresholdNeeds.windowExtras(breakpoint ?? []),
+                                 native: cfg.agent.nativeHistograms)
         // Soak statistics when the run has a steady state worth the name: the soak profile,
         // or a ramping executor that holds its target.
         var steady = SteadyState(spec.executor)

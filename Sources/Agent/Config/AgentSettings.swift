@@ -1,3 +1,5 @@
+import Measurements
+
 /// The `agent:` section: labels and the shapes of windows, quantiles and histograms.
 struct AgentSettings: Sendable {
     /// Added to every series the agent exposes; sorted by name.
@@ -14,6 +16,10 @@ struct AgentSettings: Sendable {
     var shard: Shard? = nil
     /// `agent.series_budget`: `kalm check` warns when the config would expose more series.
     var seriesBudget: Int = AgentSettings.defaultSeriesBudget
+    /// `agent.native_histograms`: the native part of the request-duration histogram; nil: off.
+    var nativeHistograms: NativeHistogramSpec? = NativeHistogramSpec()
+    /// `agent.trace_url`: the status page's link for a trace id (`{{ trace_id }}` replaced); nil: ids only.
+    var traceURL: String? = nil
 
     static let defaultSeriesBudget = 200_000
 

@@ -1,7 +1,8 @@
 import Foundation
 
 extension ConfigDecoder {
-    static let agentKeys = ["labels", "windows", "quantiles", "buckets", "phase_buckets", "shard", "series_budget"]
+    static let agentKeys = ["labels", "windows", "quantiles", "buckets", "phase_buckets", "shard", "series_budget",
+                            "native_histograms", "trace_url"]
     /// Keys docs/configuration.md lists as planned.
     static let agentPlannedKeys = ["state_file"]
 
@@ -16,6 +17,8 @@ extension ConfigDecoder {
         if let n = m["phase_buckets"], let b = decodeBuckets(n, required: []) { settings.phaseBuckets = b }
         if let n = m["shard"] { settings.shard = decodeShard(n) }
         if let n = m["series_budget"], let b = n.int(min: 1, what: "a number of series") { settings.seriesBudget = b }
+        if let n = m["native_histograms"], let spec = decodeNativeHistograms(n) { settings.nativeHistograms = spec }
+        if let n = m["trace_url"], let u = decodeTraceURL(n) { settings.traceURL = u }
         return settings
     }
 

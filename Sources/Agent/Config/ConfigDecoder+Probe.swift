@@ -4,7 +4,7 @@ import Probes
 
 extension ConfigDecoder {
     static let probeKeys = ["name", "labels", "request", "expected_status", "checks", "steps", "data", "auth", "defaults",
-                            "targets", "series"]
+                            "targets", "series", "trace"]
 
     /// The decoded probes plus every name written (so scenarios naming a broken probe get no second error).
     struct DecodedProbes {
@@ -71,8 +71,11 @@ extension ConfigDecoder {
             }
             let series = m["series"].flatMap { $0.oneOf(SeriesProfile.allCases.map(\.rawValue), what: "series profile") }
                 .flatMap(SeriesProfile.init(rawValue:)) ?? .full
+            let trace = m["trace"].flatMap(decodeTrace)
             defer {
                 spec?.series = series
+                spec?.trace = trace
+                if let s = spec, trace != nil, let t = m["trace"] { checkTraceHeaders(s, at: t) }
                 if let s = spec, fleet != nil, !s.usesTarget, let t = m.entry("targets") {
                     context.error("a probe with targets: must use {{ target }} in its request, e.g. url: https://{{ target }}/health",
                                   at: t.keyMark, path: t.value.path)

@@ -73,6 +73,7 @@ public struct ProbeFamilies: Sendable {
                     }
                     duration.addHistogram(labels: rl, upperBounds: buckets, bucketCounts: rs.durationBuckets.counts,
                                           sum: rs.durationBuckets.sumSeconds)
+                    addDurationExtras(rl, rs, bounds: buckets, to: &duration)
                     for ph in Phase.allCases {
                         let h = rs.phaseBuckets[ph.rawValue]
                         phases.addHistogram(labels: rl + [("phase", ph.label)], upperBounds: phaseBuckets,
@@ -174,6 +175,26 @@ public struct ProbeFamilies: Sendable {
         }
         let (bounds, counts) = Self.coarsen(bounds: buckets, counts: Array(rs.durationBuckets.counts), keep: Self.leanBounds)
         duration.addHistogram(labels: rl, upperBounds: bounds, bucketCounts: counts, sum: rs.durationBuckets.sumSeconds)
+        addDurationExtras(rl, rs, bounds: bounds, to: &duration)
+    }
+
+    /// The request-duration series' native part and exemplars (docs/metrics.md, "Native
+    /// histograms and exemplars"), on `bounds` (the agent's buckets, or the lean subset).
+    private func addDurationExtras(_ rl: MetricLabels, _ rs: ProbeStats, bounds: [Double], to duration: inout MetricFamily) {
+        guard rs.durationNative != nil || !rs.durationExemplars.isEmpty else { return }
+        var exemplars: [MetricExemplar?] = []
+        if !rs.durationExemplars.isEmpty {
+            exemplars = Array(repeating: nil, count: bounds.count + 1)
+            for (i, e) in rs.durationExemplars.enumerated() {
+                guard let e else { continue }
+                // The bucket of `bounds` that holds the agent's bucket i (the same one unless lean).
+                let le = i < buckets.count ? buckets[i] : .infinity
+                let k = bounds.firstIndex { $0 >= le } ?? bounds.count
+                if let kept = exemplars[k], kept.timestamp ?? 0 >= e.unixSeconds { continue }
+                exemplars[k] = MetricExemplar(labels: [("trace_id", e.trace.hex)], value: e.seconds, timestamp: e.unixSeconds)
+            }
+        }
+        duration.histogramExtras.append(HistogramExtras(labels: rl, native: rs.durationNative, exemplars: exemplars))
     }
 
     /// One window (`5m` when the agent has it, else its shortest): availability and the latency quantiles.

@@ -71,7 +71,7 @@ public final class ScrapeCache: Sendable {
                         collect: @escaping @Sendable () -> [MetricFamily]) -> Response {
         let format = ContentNegotiation.format(accept: accept)
         let gzip = ContentNegotiation.useGzip(acceptEncoding: acceptEncoding)
-        let key = "\(format == .openMetrics ? "om" : "text")/\(gzip ? "gz" : "id")"
+        let key = "\(format == .openMetrics ? "om" : format == .protobuf ? "pb" : "text")/\(gzip ? "gz" : "id")"
         let now = MonotonicClock.now()
         planPrerender(key: key, now: now, accept: accept, acceptEncoding: acceptEncoding, collect: collect)
         enum Lookup { case fresh(Response), stale(Response), miss }

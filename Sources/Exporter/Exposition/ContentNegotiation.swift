@@ -17,13 +17,20 @@ public enum ContentNegotiation {
     /// parameters (`charset`, `escaping`, …) are ignored: kalm's names and
     /// label names are valid in every escaping scheme.
     ///
+    /// Protobuf (`application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited`)
+    /// is offered only to a range naming it exactly, with both parameters (never to a
+    /// wildcard: a client asking for `*/*` wants text); among the three, the highest q wins,
+    /// then the earliest range.
+    ///
     /// Prometheus 2.x sends
     /// `application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1`
-    /// and gets OpenMetrics; curl (`*/*`) and an absent header get text.
+    /// and gets OpenMetrics; with `--enable-feature=native-histograms` it puts protobuf first and
+    /// gets protobuf; curl (`*/*`) and an absent header get text.
     public static func format(accept: String?) -> ExpositionFormat {
         guard let accept, !accept.isEmpty else { return .text }
         var om = Match()
         var text = Match()
+        var pb = Match()
         var position = 0
         for element in accept.split(separator: ",") {
             guard let range = MediaRange(element) else { continue }
@@ -32,12 +39,16 @@ public enum ContentNegotiation {
                         specificity: range.specificity(type: "application", subtype: "openmetrics-text", version: "1.0.0"))
             text.consider(range, position: position,
                           specificity: range.specificity(type: "text", subtype: "plain", version: "0.0.4"))
+            if range.namesPrometheusProtobuf { pb.consider(range, position: position, specificity: 3) }
         }
-        let qOM = om.q, qText = text.q
-        if qOM <= 0 { return .text }
-        if qOM > qText { return .openMetrics }
-        if qOM == qText, om.position < text.position { return .openMetrics }
-        return .text
+        var best = ExpositionFormat.text, bestMatch = text
+        for (format, m) in [(ExpositionFormat.openMetrics, om), (.protobuf, pb)] where m.q > 0 {
+            if bestMatch.q <= 0 || m.q > bestMatch.q || (m.q == bestMatch.q && m.position < bestMatch.position) {
+                best = format
+                bestMatch = m
+            }
+        }
+        return best
     }
 
     /// Whether to gzip the response for this `Accept-Encoding` header (nil
@@ -97,6 +108,8 @@ public enum ContentNegotiation {
         var type: Substring
         var subtype: Substring
         var version: Substring?
+        var proto: Substring?
+        var encoding: Substring?
         var q: Double
 
         init?(_ element: Substring) {
@@ -108,6 +121,8 @@ public enum ContentNegotiation {
             guard !type.isEmpty, !subtype.isEmpty else { return nil }
             q = 1
             version = nil
+            proto = nil
+            encoding = nil
             while let p = parts.next() {
                 guard let eq = p.firstIndex(of: "=") else { continue }
                 let key = p[..<eq].trimmingASCIISpaces()
@@ -120,8 +135,18 @@ public enum ContentNegotiation {
                     q = min(max(v, 0), 1)
                 } else if key.lowercased() == "version" {
                     version = value
+                } else if key.lowercased() == "proto" {
+                    proto = value
+                } else if key.lowercased() == "encoding" {
+                    encoding = value
                 }
             }
+        }
+
+        /// `application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited`.
+        var namesPrometheusProtobuf: Bool {
+            type.lowercased() == "application" && subtype.lowercased() == "vnd.google.protobuf"
+                && proto == "io.prometheus.client.MetricFamily" && encoding?.lowercased() == "delimited"
         }
 
         /// -1: no match; 0: `*/*`; 1: `type/*`; 2: `type/subtype`;

@@ -74,6 +74,9 @@ private struct RenderState {
     var labels: ByteSink // rendered `name="value",…` of the current series
     var bounds: BoundCache
     var runs: [Range<Int>] = []
+    /// OpenMetrics: the current series' exemplars per bucket (empty: none) and the next bucket's place.
+    var seriesExemplars: [MetricExemplar?] = []
+    var bucketOrdinal = 0
 
     init(openMetrics: Bool, out: ByteSink, labels: ByteSink, bounds: BoundCache) {
         self.openMetrics = openMetrics
@@ -122,6 +125,8 @@ private struct RenderState {
             out.append(ExpositionBytes.newline)
         }
 
+        var extras = ExtrasCursor(openMetrics ? f.histogramExtras : [])
+        seriesExemplars = []
         var nameBytes = familyName
         nameBytes.withUTF8 { name in
             let samples = f.samples
@@ -129,12 +134,12 @@ private struct RenderState {
             case true?:
                 // Series in order, each series' samples in order (the usual case).
                 for r in runs {
-                    renderLabels(samples[r.lowerBound].labels)
+                    startSeries(samples[r.lowerBound].labels, &extras)
                     for i in r { writeSample(samples[i], name: name, valueSuffix: valueSuffix) }
                 }
             case false?:
                 for r in runs {
-                    renderLabels(samples[r.lowerBound].labels)
+                    startSeries(samples[r.lowerBound].labels, &extras)
                     sampleOrder.removeAll(keepingCapacity: true)
                     sampleOrder.append(contentsOf: r)
                     sampleOrder.sort { SampleOrder.kindPrecedes(samples[$0].kind, samples[$1].kind) }
@@ -146,13 +151,52 @@ private struct RenderState {
                 var previous = -1
                 for i in sampleOrder {
                     if previous < 0 || !SampleOrder.sameLabels(samples[previous].labels, samples[i].labels) {
-                        renderLabels(samples[i].labels)
+                        startSeries(samples[i].labels, &extras)
                     }
                     previous = i
                     writeSample(samples[i], name: name, valueSuffix: valueSuffix)
                 }
             }
         }
+    }
+
+    /// Renders a series' labels and, in OpenMetrics, finds its exemplars.
+    @inline(__always)
+    mutating func startSeries(_ labels: MetricLabels, _ extras: inout ExtrasCursor) {
+        renderLabels(labels)
+        if openMetrics, let e = extras.find(labels) {
+            seriesExemplars = e.exemplars
+            bucketOrdinal = 0
+        } else if !seriesExemplars.isEmpty {
+            seriesExemplars = []
+        }
+    }
+
+    /// ` # {trace_id="…"} 0.067 1700000000.123` before the line's newline (OpenMetrics 1.0).
+    mutating func writeExemplar(_ e: MetricExemplar) {
+        out.count -= 1 // the newline
+        out.append(" # {")
+        var first = true
+        for (name, value) in e.labels {
+            if !first { out.append(0x2C) }
+            first = false
+            out.append(name)
+            out.append("=\"")
+            ExpositionBytes.appendEscaped(value, quotes: true, to: &out)
+            out.append(ExpositionBytes.quote)
+        }
+        out.append("} ")
+        ExpositionBytes.appendValue(e.value, to: &out)
+        if let t = e.timestamp {
+            out.append(ExpositionBytes.space)
+            // Fixed-point milliseconds (`1700000000.123`), not Go's %g exponent form.
+            let ms = Int64((t * 1000).rounded())
+            out.append(String(ms / 1000))
+            let frac = Int(ms % 1000)
+            out.append(frac < 10 ? ".00" : frac < 100 ? ".0" : ".")
+            out.append(String(frac))
+        }
+        out.append(ExpositionBytes.newline)
     }
 
     /// Writes one sample line; its labels are already in `labels`.
@@ -194,6 +238,10 @@ private struct RenderState {
         out.put(ExpositionBytes.space)
         ExpositionBytes.appendValue(s.value, to: &out)
         out.append(ExpositionBytes.newline)
+        if !seriesExemplars.isEmpty, case .bucket = s.kind {
+            if bucketOrdinal < seriesExemplars.count, let e = seriesExemplars[bucketOrdinal] { writeExemplar(e) }
+            bucketOrdinal += 1
+        }
     }
 
     /// Renders `name="value",…` (escaped) into `labels`, once per series:

@@ -1,8 +1,9 @@
-/// Both writers behind one value, for a scrape handler that serves either
+/// The three writers behind one value, for a scrape handler that serves either
 /// format: keep one per thread / event loop.
 public struct ExpositionWriter {
     private var text = TextFormatWriter()
     private var openMetrics = OpenMetricsWriter()
+    private var protobuf = ProtobufWriter()
 
     /// A writer for both formats.
     public init() {}
@@ -12,6 +13,7 @@ public struct ExpositionWriter {
         switch format {
         case .text: text.write(families, into: &buffer)
         case .openMetrics: openMetrics.write(families, into: &buffer)
+        case .protobuf: protobuf.write(families, into: &buffer)
         }
     }
 
@@ -22,6 +24,7 @@ public struct ExpositionWriter {
         switch format {
         case .text: return try text.withRendered(families, body)
         case .openMetrics: return try openMetrics.withRendered(families, body)
+        case .protobuf: return try protobuf.withRendered(families, body)
         }
     }
 }

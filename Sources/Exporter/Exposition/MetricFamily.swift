@@ -95,6 +95,9 @@ public struct MetricFamily: Sendable {
     public var unit: String?
     /// The family's samples, in any order; the writers sort them.
     public var samples: [MetricSample]
+    /// A histogram family's exemplars and native parts, per series (`HistogramExtras`); best
+    /// appended in the order of the series' samples.
+    public var histogramExtras: [HistogramExtras] = []
 
     /// A family with the given name, help, type and unit, and `samples` (by default none).
     public init(name: String, help: String, type: MetricType, unit: String? = nil,

@@ -16,8 +16,10 @@ public struct BucketHistogram: Sendable {
         counts = Array(repeating: 0, count: bounds.count + 1)
     }
 
-    /// Counts one observation of `micros` microseconds in the first bucket whose bound is not below it.
-    public mutating func record(micros: Int64) {
+    /// Counts one observation of `micros` microseconds in the first bucket whose bound is not
+    /// below it, and returns that bucket's index (`boundsMicros.count`: the overflow).
+    @discardableResult
+    public mutating func record(micros: Int64) -> Int {
         var lo = 0, hi = boundsMicros.count
         while lo < hi {
             let mid = (lo + hi) >> 1
@@ -26,6 +28,7 @@ public struct BucketHistogram: Sendable {
         counts[lo] &+= 1
         count &+= 1
         sumSeconds += Double(micros) / 1e6
+        return lo
     }
 
     /// Adds the counts and sum of `o`, which must have the same bounds.

@@ -28,6 +28,13 @@ public struct ProbeStats: Sendable {
     public var trends: [LogLinearHistogram]
     /// `kalm_http_request_duration_seconds` (expected responses only).
     public var durationBuckets: BucketHistogram
+    /// The native part of `kalm_http_request_duration_seconds` (`agent.native_histograms`); nil when off.
+    public var durationNative: NativeHistogram?
+    /// The latest traced request per `durationBuckets` bucket (the overflow last): the
+    /// histogram's exemplars. Empty until a request of a probe with `trace:` arrives.
+    public var durationExemplars: [Exemplar?] = []
+    /// The slowest recent traced requests, for the status page; nil until one arrives.
+    public var slowTraces: SlowTraces?
     /// `kalm_http_request_phase_seconds`, indexed by `Phase.rawValue`.
     public var phaseBuckets: [BucketHistogram]
     /// `kalm_iteration_start_lag_seconds`.
@@ -51,6 +58,7 @@ public struct ProbeStats: Sendable {
         checkFails = Array(repeating: 0, count: checkCount)
         trends = Trend.allCases.map { _ in LogLinearHistogram(bits: layout.trendBits) }
         durationBuckets = BucketHistogram(bounds: layout.buckets)
+        durationNative = layout.native.map(NativeHistogram.init)
         phaseBuckets = Phase.allCases.map { _ in BucketHistogram(bounds: layout.phaseBuckets) }
         startLagBuckets = BucketHistogram(bounds: layout.phaseBuckets)
         statusDurations = layout.statusTrends.map { ($0, LogLinearHistogram(bits: layout.trendBits)) }
@@ -88,7 +96,9 @@ public struct ProbeStats: Sendable {
         }
         if r.expectedResponse {
             trends[Trend.durationExpected.rawValue].record(r.duration)
-            durationBuckets.record(micros: r.duration)
+            let bucket = durationBuckets.record(micros: r.duration)
+            durationNative?.record(micros: r.duration)
+            if r.trace.isSet { recordExemplar(r, bucket: bucket) }
         }
         if r.status > 0 {
             phaseBuckets[Phase.dns.rawValue].record(micros: r.dns)
@@ -99,6 +109,16 @@ public struct ProbeStats: Sendable {
             phaseBuckets[Phase.receive.rawValue].record(micros: r.receive)
         }
         recordOutcome(r)
+    }
+
+    /// Keeps a traced request as its bucket's exemplar and among the slowest recent ones.
+    private mutating func recordExemplar(_ r: RequestResult, bucket: Int) {
+        let e = Exemplar(trace: r.trace, seconds: Double(r.duration) / 1e6,
+                         unixSeconds: MonotonicClock.wallSeconds(ofMonotonic: r.finishedAt))
+        if durationExemplars.isEmpty { durationExemplars = Array(repeating: nil, count: durationBuckets.counts.count) }
+        durationExemplars[bucket] = e
+        if slowTraces == nil { slowTraces = SlowTraces() }
+        slowTraces?.record(e, now: r.finishedAt)
     }
 
     /// The last iteration's outcome.
@@ -133,6 +153,14 @@ public struct ProbeStats: Sendable {
         bytesReceived &+= o.bytesReceived
         for i in 0..<trends.count { trends[i].merge(o.trends[i]) }
         durationBuckets.merge(o.durationBuckets)
+        if let n = o.durationNative { durationNative?.merge(n) }
+        if durationExemplars.isEmpty { durationExemplars = o.durationExemplars }
+        for (i, e) in o.durationExemplars.enumerated() where i < durationExemplars.count {
+            if let e, e.unixSeconds > durationExemplars[i]?.unixSeconds ?? -1 { durationExemplars[i] = e }
+        }
+        if let t = o.slowTraces {
+            if slowTraces == nil { slowTraces = t } else { slowTraces?.merge(t) }
+        }
         for i in 0..<phaseBuckets.count { phaseBuckets[i].merge(o.phaseBuckets[i]) }
         startLagBuckets.merge(o.startLagBuckets)
         for i in 0..<min(statusDurations.count, o.statusDurations.count) where statusDurations[i].status == o.statusDurations[i].status {

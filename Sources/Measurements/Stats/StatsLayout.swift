@@ -8,12 +8,16 @@ public struct StatsLayout: Sendable, Equatable {
     public var trendBits: Int
     /// Statuses whose `http_req_duration{status:N}` a threshold reads: they get their own trend.
     public var statusTrends: [Int]
+    /// `agent.native_histograms`: the native part of the request-duration histogram; nil: none.
+    public var native: NativeHistogramSpec?
     /// What the rolling windows keep beyond the answered-latency histogram (for thresholds).
     public var windowExtras: WindowExtras
 
     /// A layout; by default the default buckets, 8 trend bits, no status trends and no window extras.
     public init(buckets: [Double] = StatsLayout.defaultBuckets, phaseBuckets: [Double] = StatsLayout.defaultPhaseBuckets,
-                trendBits: Int = 8, statusTrends: [Int] = [], windowExtras: WindowExtras = WindowExtras()) {
+                trendBits: Int = 8, statusTrends: [Int] = [], windowExtras: WindowExtras = WindowExtras(),
+                native: NativeHistogramSpec? = NativeHistogramSpec()) {
+        self.native = native
         self.buckets = buckets
         self.phaseBuckets = phaseBuckets
         self.trendBits = trendBits

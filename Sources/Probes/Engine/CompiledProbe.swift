@@ -25,7 +25,8 @@ final class CompiledProbe {
         let bases = spec.checkBases
         steps = spec.steps.enumerated().map {
             CompiledStep(index: $0.offset, spec: $0.element, checkBase: bases[$0.offset], basicAuth: basic,
-                         bearer: { if case .oauth2? = spec.auth { return true } else { return false } }())
+                         bearer: { if case .oauth2? = spec.auth { return true } else { return false } }(),
+                         trace: spec.trace)
         }
         cursors = spec.data.map { DataCursor(spec: $0, wraps: endless) }
         if case .oauth2(let o)? = spec.auth {
@@ -52,6 +53,9 @@ final class CompiledStep {
     let dynamicHeaders: Bool
     /// Whether an OAuth2 bearer token is added (the step sets no Authorization header itself).
     let bearer: Bool
+    /// Whether requests carry a `traceparent` (the probe's `trace:`). A fixed header list then
+    /// belongs to each VU, which writes a fresh id into its `traceparent` entry per request.
+    let traced: Bool
     let needsBody: Bool
     let needsHeaders: Bool
     let hasBody: Bool
@@ -65,7 +69,7 @@ final class CompiledStep {
     /// may change the path and query but never send the request (and its credentials) elsewhere.
     let origin: (scheme: String, host: String, port: Int)?
 
-    init(index: Int, spec: StepSpec, checkBase: Int, basicAuth: String?, bearer: Bool) {
+    init(index: Int, spec: StepSpec, checkBase: Int, basicAuth: String?, bearer: Bool, trace: TraceSpec? = nil) {
         self.index = index
         self.spec = spec
         self.checkBase = checkBase
@@ -87,9 +91,14 @@ final class CompiledStep {
         // A header the step writes itself wins over the probe's auth.
         if let basicAuth, !hasAuthorization { lines.append(basicAuth) }
         self.bearer = bearer && !hasAuthorization
+        traced = trace != nil
+        if let trace {
+            lines.append(TraceContext.templateLine)
+            if let state = trace.traceState { lines.append("tracestate: \(state)") }
+        }
         fixedLines = lines
         dynamicHeaders = !templated.isEmpty || self.bearer
-        headerList = dynamicHeaders ? nil : Self.slist(lines)
+        headerList = dynamicHeaders || traced ? nil : Self.slist(lines)
         needsBody = spec.checks.contains { $0.kind.needsBody } || spec.captures.contains { $0.source.needsBody }
         needsHeaders = spec.checks.contains { $0.kind.needsHeaders } || spec.captures.contains { $0.source.needsHeaders }
         hasBody = !request.bodies.isEmpty || spec.templates.body != nil

@@ -11,6 +11,7 @@ enum ResponseReader {
         r.step = step.index
         r.checkBase = step.checkBase
         r.finishedAt = now
+        r.trace = vu.currentTrace
 
         var status = 0
         _ = kalm_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)

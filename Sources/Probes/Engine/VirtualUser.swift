@@ -67,6 +67,12 @@ final class VirtualUser {
     /// Per step: the `CONNECT_TO` list of its last templated URL with a server name.
     var requestConnectTo: [UnsafeMutablePointer<curl_slist>?]
     var rng: FastRandom
+    /// Per traced step with fixed headers: the `traceparent` entry of the VU's own header list.
+    var traceLines: [UnsafeMutablePointer<UInt8>?]
+    /// Trace ids: seeded from the system's generator, so agents never repeat each other's.
+    var traceRNG: FastRandom
+    /// The trace id of the request in flight (`.none` for an untraced step).
+    var currentTrace: TraceID = .none
 
     // Request body being sent.
     var body: [UInt8] = []
@@ -101,6 +107,8 @@ final class VirtualUser {
         requestHeaders = Array(repeating: nil, count: probe.steps.count)
         requestConnectTo = Array(repeating: nil, count: probe.steps.count)
         rng = FastRandom(seed: seed)
+        traceLines = Array(repeating: nil, count: probe.steps.count)
+        traceRNG = FastRandom(seed: probe.spec.trace == nil ? seed : UInt64.random(in: 1...UInt64.max))
         var handles: [OpaquePointer] = []
         for _ in probe.steps {
             guard let h = curl_easy_init() else {
@@ -113,7 +121,10 @@ final class VirtualUser {
         easies = handles
         if probe.steps.contains(where: \.needsBody) { responseBody.reserveCapacity(16 * 1024) }
         // Fully initialised from here: on a throw, deinit frees the handles and the buffer.
-        for (i, s) in probe.steps.enumerated() { try configure(easies[i], s, connectionReuse: connectionReuse) }
+        for (i, s) in probe.steps.enumerated() {
+            try configure(easies[i], s, connectionReuse: connectionReuse)
+            if s.traced && !s.dynamicHeaders { try ownHeaderList(step: i) }
+        }
     }
 
     deinit {
@@ -121,6 +132,22 @@ final class VirtualUser {
         errorBuffer.deallocate()
         requestHeaders.forEach { curl_slist_free_all($0) }
         requestConnectTo.forEach { curl_slist_free_all($0) }
+    }
+
+    /// Gives step `i` a header list of its own whose `traceparent` entry is rewritten per request.
+    private func ownHeaderList(step i: Int) throws {
+        let list = CompiledStep.slist(probe.steps[i].fixedLines)
+        requestHeaders[i] = list
+        var node = list
+        while let n = node {
+            if let data = n.pointee.data, strncmp(data, "traceparent:", 12) == 0 {
+                traceLines[i] = UnsafeMutableRawPointer(data).assumingMemoryBound(to: UInt8.self)
+            }
+            node = n.pointee.next
+        }
+        guard kalm_easy_setopt_slist(easies[i], CURLOPT_HTTPHEADER, list) == CURLE_OK else {
+            throw EngineError(.handleInit, message: "curl_easy_setopt(CURLOPT_HTTPHEADER) failed for the trace headers")
+        }
     }
 
     private func configure(_ easy: OpaquePointer, _ step: CompiledStep, connectionReuse: Bool) throws {
@@ -255,8 +282,19 @@ final class VirtualUser {
             curl_slist_free_all(requestConnectTo[current])
             requestConnectTo[current] = connectTo
         }
+        currentTrace = .none
+        var span: UInt64 = 0
+        if step.traced {
+            (currentTrace, span) = TraceContext.fresh { traceRNG.next() }
+            if let line = traceLines[current] { TraceContext.fill(line, trace: currentTrace, span: span) }
+        }
         if step.dynamicHeaders {
             var lines = step.fixedLines
+            if step.traced, let k = lines.firstIndex(of: TraceContext.templateLine) {
+                var bytes = Array(lines[k].utf8)
+                bytes.withUnsafeMutableBufferPointer { TraceContext.fill($0.baseAddress!, trace: currentTrace, span: span) }
+                lines[k] = String(decoding: bytes, as: UTF8.self)
+            }
             for (i, t) in templates.headers {
                 guard let v = t.render(value) else { return .fail(.capture) }
                 lines.append(CompiledStep.line(step.spec.request.headers[i].name, v))

@@ -48,6 +48,8 @@ public struct RequestResult: Sendable {
     public var success: Bool
     /// Monotonic nanoseconds (see `MonotonicClock`) when the request completed.
     public var finishedAt: UInt64
+    /// The W3C trace id sent in `traceparent` (a probe with `trace:`); `.none` otherwise.
+    public var trace: TraceID
 
     /// An empty result for probe index `probe`: no status, no failure, all times 0, not successful.
     public init(probe: Int) {
@@ -64,6 +66,7 @@ public struct RequestResult: Sendable {
         checksPassed = 0; checkCount = 0
         success = false
         finishedAt = 0
+        trace = .none
     }
 
     /// k6's `expected_response:true`: a response arrived and its status is expected.

@@ -15,6 +15,8 @@ public struct ProbeSpec: Sendable, Equatable {
     public var captureCount: Int
     /// Which series the probe exposes (`series: full | lean`).
     public var series: SeriesProfile = .full
+    /// `trace:`: send a W3C `traceparent` with a fresh trace id per request; nil: no tracing.
+    public var trace: TraceSpec?
 
     /// A single-request probe; `labels` are sorted by name, and the expected status defaults to k6's 200–399.
     public init(
