@@ -159,9 +159,21 @@ final class FaultHandler: ChannelInboundHandler {
             let code = state.switchStatus(target.query["name"] ?? "default")
             respond(context, status: HTTPResponseStatus(statusCode: code), body: "switch \(code)\n")
         case "/latency":
+            // `switch=NAME`: while that switch is not 200, answer its status at once (no delay, not logged).
+            if let name = target.query["switch"], case let code = state.switchStatus(name), code != 200 {
+                return respond(context, status: HTTPResponseStatus(statusCode: code), body: "switch \(code)\n")
+            }
             let median = target.double("mean_ms", default: 40, in: 0...Double(Self.maxDelayMs))
             let sigma = target.double("sigma", default: 0.5, in: 0...10)
-            after(context, ms: Self.logNormalMs(median: median, sigma: sigma)) { $0.respond($1, body: "ok") }
+            let ms = Self.logNormalMs(median: median, sigma: sigma)
+            let entry = LatencyLogEntry(tag: target.query["tag"] ?? "", ms: ms, traceparent: head.headers.first(name: "traceparent"))
+            let start = NIODeadline.now()
+            after(context, ms: ms) { handler, context in
+                var e = entry
+                e.elapsed = Double((NIODeadline.now() - start).nanoseconds) / 1e9
+                handler.state.logLatency(e)
+                handler.respond(context, body: "ok")
+            }
         case "/ramp":
             let from = target.double("from_ms", default: 20, in: 0...Double(Self.maxDelayMs))
             let to = target.double("to_ms", default: 40, in: 0...Double(Self.maxDelayMs))

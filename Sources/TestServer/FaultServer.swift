@@ -112,6 +112,10 @@ public final class FaultServer: Sendable {
     /// Makes `/switch?name=NAME` answer with `status` from now on (e.g. 503 to start failing).
     public func setSwitch(_ name: String = "default", status: Int) { state.setSwitch(name, status: status) }
 
+    /// Every `/latency` request answered with a delay: its `tag=` query value, the delay drawn
+    /// and the `traceparent` header it carried, in arrival order.
+    public var latencyLog: [LatencyLogEntry] { state.latencyLog }
+
     /// The highest number of requests in progress at once (from request head received to
     /// response end written, or connection closed).
     public var maxConcurrentSeen: Int { state.maxConcurrentSeen }

@@ -18,6 +18,11 @@ final class ServerState: @unchecked Sendable {
     private var switches: [String: Int] = [:]
     private var tokens = TokenStore()
     private var items = ItemStore()
+    private var latencies: [LatencyLogEntry] = []
+
+    /// Logs a `/latency` answer (at most a million are kept).
+    func logLatency(_ e: LatencyLogEntry) { lock.withLock { if latencies.count < 1_000_000 { latencies.append(e) } } }
+    var latencyLog: [LatencyLogEntry] { lock.withLock { latencies } }
 
     /// The pseudo-path under which `countUnauthorized()` counts, so that
     /// `count(path:)` and `GET /count?path=unauthorized` read it like any request count.

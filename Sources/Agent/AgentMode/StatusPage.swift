@@ -22,7 +22,7 @@ enum StatusPage {
                 let st = p.recorder.snapshot()
                 let state = st.lastFinishedAt == 0 ? "waiting" : (st.lastSuccess ? "up" : "down")
                 if state == "down" { down += 1 }
-                section += probeCard(p, stats: st, state: state, memo: memo)
+                section += probeCard(p, stats: st, state: state, memo: memo, traceURL: cfg.agent.traceURL)
             }
             section += thresholdTable(verdicts)
             let header = runtime.scenarioSummary(source.name)
@@ -58,7 +58,8 @@ enum StatusPage {
             """
     }
 
-    private static func probeCard(_ p: ProbeSource, stats st: ProbeStats, state: String, memo: WindowSnapshotMemo) -> String {
+    private static func probeCard(_ p: ProbeSource, stats st: ProbeStats, state: String, memo: WindowSnapshotMemo,
+                                  traceURL: String?) -> String {
         let windows = memo.snapshots(p.recorder)
         var rows = ""
         for w in windows {
@@ -96,6 +97,7 @@ enum StatusPage {
             return n > 0 ? "\(r): \(n)" : nil
         }
         failures += "<div><div class=\"muted\">failures since start</div>\(totals.isEmpty ? "none" : html(totals.joined(separator: ", ")))</div>"
+        failures += slowTraces(st, memo: memo, traceURL: traceURL)
         let labels = p.labels.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
         let steps = stepTable(p, memo: memo)
         return """
@@ -104,6 +106,18 @@ enum StatusPage {
             <div class="row"><table><tr><th>window</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>availability</th><th>errors</th><th>req/s</th><th>requests</th></tr>
             \(rows)</table>\(sparks)\(failures)</div>\(steps)</div>
             """
+    }
+
+    /// A traced probe's slowest recent requests (docs/configuration.md, "Tracing"): trace ids,
+    /// linked through `agent.trace_url` when it is set.
+    private static func slowTraces(_ st: ProbeStats, memo: WindowSnapshotMemo, traceURL: String?) -> String {
+        guard let slowest = st.slowTraces?.slowest(now: memo.now), !slowest.isEmpty else { return "" }
+        let items = slowest.map { e -> String in
+            let id = e.trace.hex
+            let idHTML = traceURL.map { "<a href=\"\(html(TraceLink.url($0, traceID: id)))\"><code>\(id)</code></a>" } ?? "<code>\(id)</code>"
+            return "<tr><td>\(ms(e.seconds * 1000))</td><td>\(idHTML)</td></tr>"
+        }
+        return "<div><div class=\"muted\">slowest traced requests, last 5–10 min</div><table class=\"traces\">\(items.joined())</table></div>"
     }
 
     /// A journey's steps in order: requests, failures by reason, and the shortest window's latency.
