@@ -10,7 +10,17 @@ import Testing
     @Test(arguments: [
         (prometheus2, ExpositionFormat.openMetrics),
         (prometheus3, .openMetrics),
-        (prometheusNative, .text), // protobuf is not offered; text beats */*
+        (prometheusNative, .protobuf),
+        // Prometheus 2.42 with --enable-feature=native-histograms.
+        ("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1", .protobuf),
+        ("application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited", .protobuf),
+        ("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text", .text), // only delimited
+        ("application/vnd.google.protobuf;encoding=delimited", .text), // which message? not offered
+        ("application/vnd.google.protobuf;proto=other.Message;encoding=delimited", .text),
+        ("application/*", .openMetrics), // a wildcard never gets protobuf
+        ("application/openmetrics-text, application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", .openMetrics),
+        ("application/openmetrics-text;q=0.5, application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", .protobuf),
+        ("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0, */*", .text),
         ("application/openmetrics-text; version=1.0.0; charset=utf-8", .openMetrics),
         ("application/openmetrics-text", .openMetrics),
         ("application/*", .openMetrics),
