@@ -46,9 +46,10 @@ final class NativeHistogramPrometheusTests {
 
     @Test func nativeQuantilesAreWithinTheSchemaErrorAndExemplarsAreTheTargetsTraces() throws {
         let a = agents["a"]!
-        let native = try PrometheusProcess(targets: agents.keys.sorted().map { agents[$0]!.address },
+        let rules = [OpsPaths.recordingRules.path]
+        let native = try PrometheusProcess(targets: agents.keys.sorted().map { agents[$0]!.address }, ruleFiles: rules,
                                            flags: ["--enable-feature=native-histograms,exemplar-storage"])
-        let classic = try PrometheusProcess(targets: [a.address])
+        let classic = try PrometheusProcess(targets: [a.address], ruleFiles: rules)
 
         // Every agent's empty native histogram is in before any request is answered.
         let empty = try Self.awaitQuery(native, #"histogram_count(kalm_http_request_duration_seconds{probe="lat"})"#) { $0.count == 3 }
@@ -107,6 +108,19 @@ final class NativeHistogramPrometheusTests {
         let unionError = abs(nativeUnion - truthUnion) / truthUnion
         print("native-histograms: union of 3 agents p99 true \(truthUnion) s; native \(nativeUnion) s (error \(unionError))")
         #expect(unionError <= bound, "union p99 \(nativeUnion) vs true \(truthUnion): error \(unionError) > \(bound)")
+
+        // The shipped SLO rules work on both: native `or` classic (docs/deploying.md, section 8).
+        for p in [native, classic] {
+            let answered = try Self.value(p, #"instance_probe:kalm_http_requests_answered:rate5m{region="a"}"#)
+            let fast = try Self.value(p, #"instance_probe:kalm_latency_good:ratio_rate5m{region="a"}"#)
+            #expect(answered > 0 && fast > 0.99, "answered \(answered)/s, latency SLI \(fast): a's requests are all under 0.2 s")
+        }
+        // The recorded native quantile of the union (2.42 drops an evaluation now and then,
+        // prometheus#12713: polled until one lands).
+        let recorded = try Self.value(native, #"probe:kalm_http_request_duration_seconds:quantile_rate5m{probe="lat",quantile="0.99"}"#)
+        #expect(abs(recorded - truthUnion) / truthUnion <= bound, "recorded union p99 \(recorded) vs true \(truthUnion)")
+        let recordedA = try Self.value(classic, #"probe:kalm_http_request_duration_seconds:quantile_rate5m{probe="lat",quantile="0.99"}"#)
+        #expect(abs(recordedA - classicA) / classicA < 0.05, "classic recorded p99 \(recordedA) vs the query's \(classicA)")
 
         // Exemplars arrived through the protobuf scrape, and each is a trace the target received.
         let received = Set(log.compactMap { $0.traceparent.map { String($0.split(separator: "-")[1]) } })
