@@ -6,6 +6,8 @@ public struct LatencyLogEntry: Sendable {
     public var ms: Int
     /// The `traceparent` header, if the request carried one.
     public var traceparent: String?
+    /// The `tracestate` header, if the request carried one.
+    public var tracestate: String?
     /// Seconds from the delay's start to the answer (the delay plus the timer's lateness).
     public var elapsed: Double = 0
 }

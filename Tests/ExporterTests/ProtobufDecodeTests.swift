@@ -9,7 +9,7 @@ import Testing
 /// with proto/metrics.proto compiled by protoc (scripts/decode-exposition). Every family,
 /// series and value of the text formats arrives; histograms carry their native part and
 /// exemplars with timestamps; summaries their quantiles only.
-@Suite("Protobuf exposition, decoded by Python's protobuf", .enabled(if: ProtobufDecoder.available,
+@Suite("Protobuf exposition, decoded by Python's protobuf", .enabled(if: ExpositionDecoder.available,
        "needs protoc and Python's protobuf (scripts/test installs protobuf-compiler and the protobuf package)"))
 struct ProtobufDecodeTests {
     /// The fixtures plus a traced duration family with native parts, and a family big enough
@@ -39,7 +39,7 @@ struct ProtobufDecodeTests {
 
     @Test func everySeriesAndValueArrives() throws {
         let families = Self.families()
-        let decoded = try ProtobufDecoder.decode(ProtobufWriter.render(families))
+        let decoded = try ExpositionDecoder.decode(ProtobufWriter.render(families))
         let expected = families.filter { !$0.samples.isEmpty }.sorted { $0.name < $1.name }
         #expect(decoded.map { $0["name"] as? String } == expected.map(\.name))
         for (f, d) in zip(expected, decoded) {
@@ -50,7 +50,7 @@ struct ProtobufDecodeTests {
     }
 
     @Test func histogramsCarryNativePartsAndTimestampedExemplars() throws {
-        let decoded = try ProtobufDecoder.decode(ProtobufWriter.render(Self.families()))
+        let decoded = try ExpositionDecoder.decode(ProtobufWriter.render(Self.families()))
         let family = try #require(decoded.first { $0["name"] as? String == "kalm_traced_duration_seconds" })
         let metrics = family["metric"] as? [[String: Any]] ?? []
         let traced = try #require(metrics.first { ProtobufDecoder.labels($0)["probe"] == "api" }?["histogram"] as? [String: Any])
@@ -90,7 +90,7 @@ struct ProtobufDecodeTests {
     }
 
     @Test func windowSummariesHaveNoSumOrCount() throws {
-        let decoded = try ProtobufDecoder.decode(ProtobufWriter.render(Self.families()))
+        let decoded = try ExpositionDecoder.decode(ProtobufWriter.render(Self.families()))
         let window = try #require(decoded.first { $0["name"] as? String == "kalm_window_latency_seconds" })
         for m in window["metric"] as? [[String: Any]] ?? [] {
             let s = m["summary"] as? [String: Any] ?? [:]
@@ -100,25 +100,8 @@ struct ProtobufDecodeTests {
     }
 }
 
-/// Runs scripts/decode-exposition and turns both sides into comparable rows.
+/// Both sides of the comparison as rows.
 enum ProtobufDecoder {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("scripts/decode-exposition").path
-
-    static var available: Bool {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/protoc") else { return false }
-        return (try? runTool("/usr/bin/env", ["python3", "-c", "import google.protobuf"]).status) == 0
-    }
-
-    static func decode(_ bytes: [UInt8], format: String = "protobuf") throws -> [[String: Any]] {
-        let r = try runTool(script, [format], stdin: Data(bytes))
-        guard r.status == 0 else { throw TestFailure("decode-exposition \(format): \(r.stderr)") }
-        guard let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] else {
-            throw TestFailure("decode-exposition printed no list: \(r.stdout.prefix(200))")
-        }
-        return json
-    }
-
     static func labels(_ metric: [String: Any]) -> [String: String] {
         var out: [String: String] = [:]
         for l in metric["label"] as? [[String: Any]] ?? [] { out[l["name"] as? String ?? ""] = l["value"] as? String ?? "" }
