@@ -43,12 +43,14 @@ extension ConfigDecoder {
         var spec = NativeHistogramSpec()
         var ok = true
         if let n = m["schema"] {
-            if let s = n.int(what: "a schema from -4 to 8"), NativeHistogramSpec.schemas.contains(s) {
-                spec.schema = s
-            } else {
-                if n.int(what: "a schema from -4 to 8") != nil {
+            if let s = n.int(what: "a schema from -4 to 8") {
+                if NativeHistogramSpec.schemas.contains(s) {
+                    spec.schema = s
+                } else {
                     n.fail("schema must be from -4 to 8 (Prometheus's range; 3 ≈ 9 %, 4 ≈ 4.4 %, 5 ≈ 2.2 % quantile error), got \(n.quoted)")
+                    ok = false
                 }
+            } else {
                 ok = false
             }
         }
