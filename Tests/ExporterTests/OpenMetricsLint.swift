@@ -10,7 +10,8 @@
 // `_total`, histogram `_bucket`/`_sum`/`_count`, summary quantiles), unique
 // label names, `le` buckets in increasing order with `+Inf`, `_count` equal
 // to the `+Inf` bucket, integer non-decreasing bucket counts, quantiles in
-// [0, 1], counters neither negative nor NaN. Stricter than the spec in one
+// [0, 1], counters neither negative nor NaN, exemplars only on buckets and `_total`
+// samples with at most 128 characters of labels. Stricter than the spec in one
 // place: a backslash may only escape `\`, `"` or `n` (the spec says SHOULD).
 
 enum OpenMetricsLint {
@@ -134,7 +135,26 @@ private struct Linter {
         }
         guard s.first == " " else { fail("no space before value in \(l)"); return }
         s = s.dropFirst()
-        guard !s.contains(" ") else { fail("timestamp/exemplar/extra text not expected: \(l)"); return }
+        // An exemplar: ` # {labels} value [timestamp]`, only on a bucket or a counter's `_total`,
+        // its label text at most 128 characters (OpenMetrics 1.0).
+        var exemplar = false
+        if let hash = s.range(of: " # ") {
+            exemplar = true
+            var e = s[hash.upperBound...]
+            s = s[..<hash.lowerBound]
+            var exLabels: [(String, String)] = []
+            guard e.first == "{" else { fail("bad exemplar in \(l)"); return }
+            e = e.dropFirst()
+            guard parseLabels(&e, into: &exLabels) else { fail("bad exemplar labels in \(l)"); return }
+            if exLabels.reduce(0, { $0 + $1.0.count + $1.1.count }) > 128 { fail("exemplar labels over 128 characters in \(l)") }
+            let parts = e.split(separator: " ", omittingEmptySubsequences: false)
+            guard (parts.count == 2 || parts.count == 3), parts[0].isEmpty, parseNumber(String(parts[1])) != nil,
+                  parts.count == 2 || parseNumber(String(parts[2])) != nil else {
+                fail("bad exemplar value/timestamp in \(l)"); return
+            }
+        }
+        guard !s.contains(" ") else { fail("timestamp/extra text not expected: \(l)"); return }
+        if exemplar, !(name.hasSuffix("_bucket") || name.hasSuffix("_total")) { fail("exemplar on \(name): only buckets and counters carry them") }
         guard let value = parseNumber(String(s)) else { fail("bad number \(s)"); return }
         var seen = Set<String>()
         for (n, _) in labels where !seen.insert(n).inserted { fail("duplicate label \(n)") }

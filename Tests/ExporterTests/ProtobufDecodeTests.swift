@@ -89,6 +89,21 @@ struct ProtobufDecodeTests {
         #expect((quiet["bucket"] as? [[String: Any]])?.count == 3)
     }
 
+    @Test func openMetricsExemplarsPassBothStrictParsers() throws {
+        let bytes = OpenMetricsWriter.render(Self.families())
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains(#"kalm_traced_duration_seconds_bucket{probe="api",scenario="smoke",le="0.005"} 4 # {trace_id="4bf92f3577b34da6a3ce929d0e0e4736"} 0.0041 1796000000.250"#))
+        #expect(text.contains(#"le="+Inf"} 8 # {trace_id="00f067aa0ba902b700f067aa0ba902b7"} 7.5 1796000001.500"#))
+        #expect(OpenMetricsLint.problems(text).isEmpty, "\(OpenMetricsLint.problems(text))")
+        let decoded = try ExpositionDecoder.decode(bytes, format: "openmetrics")
+        let family = try #require(decoded.first { $0["name"] as? String == "kalm_traced_duration_seconds" })
+        let exemplars = (family["samples"] as? [[String: Any]] ?? []).compactMap { $0["exemplar"] as? [String: Any] }
+        #expect(exemplars.count == 2)
+        #expect(exemplars.first?["timestamp"] as? Double == 1_796_000_000.25)
+        // Text 0.0.4 has none.
+                #expect(!String(decoding: TextFormatWriter.render(Self.families()), as: UTF8.self).contains("trace_id"))
+    }
+
     @Test func windowSummariesHaveNoSumOrCount() throws {
         let decoded = try ExpositionDecoder.decode(ProtobufWriter.render(Self.families()))
         let window = try #require(decoded.first { $0["name"] as? String == "kalm_window_latency_seconds" })
