@@ -16,11 +16,14 @@
 # machine's busy share during each). For reference, the same wrk runs against
 # nginx serving the very same bytes as static files (agent still probing):
 # the floor that client, loopback and the machine's load set at that moment.
-# Rounds interleave the modes; medians over the rounds.
+# Rounds interleave the modes; medians over the rounds. Encoding `protobuf` is
+# what a Prometheus with native histograms asks for (the protobuf Accept header,
+# gzip); nginx has no protobuf reference. --trace gives every probe `trace: true`
+# (exemplars in OpenMetrics and protobuf).
 #
 # usage: bench/agent_scrape.sh [--rounds 3] [--duration 5] [--connections 10]
 #                              [--probes 50] [--warmup 10] [--modes smoke,flat]
-#                              [--threads N]
+#                              [--threads N] [--trace]
 # env: KALM, FAST_PORT, SLEEP_PORT, AGENT_PORT (19877), PAUSE
 # out: bench/out/agent_scrape-<timestamp>.json (+ a directory of raw files)
 set -euo pipefail
@@ -33,6 +36,7 @@ PROBES=50
 WARMUP=10
 MODES="smoke,flat"
 THREADS=""
+TRACE=0
 usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -43,6 +47,7 @@ while [[ $# -gt 0 ]]; do
         --warmup) WARMUP="${2%s}"; shift 2 ;;
         --modes) MODES="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
+        --trace) TRACE=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
@@ -74,6 +79,7 @@ gen_config() {
         for ((i = 1; i <= PROBES; i++)); do
             name="$(printf 'probe_%02d' "$i")"
             echo "  - name: $name"
+            if (( TRACE )); then echo "    trace: true"; fi
             echo "    request:"
             echo "      url: http://127.0.0.1:\${FAST_PORT}/$name"
             echo "    checks:"
@@ -105,7 +111,7 @@ if [[ -n "$THREADS" ]]; then threads_args=(--threads "$THREADS"); fi
 nginx_start_with_trap
 NGINX_STATIC="${NGINX_PREFIX:-$OUT_DIR/nginx}/static"
 mkdir -p "$NGINX_STATIC"
-log "agent_scrape: $PROBES probes x 4 windows, modes ${modes[*]}, $ROUNDS rounds, wrk -t1 -c$CONNECTIONS -d${DURATION}s, load $(loadavg)"
+log "agent_scrape: $PROBES probes x 4 windows, trace $TRACE, modes ${modes[*]}, $ROUNDS rounds, wrk -t1 -c$CONNECTIONS -d${DURATION}s, load $(loadavg)"
 printf 'round\tmode\tserver\tencoding\tp50_ms\tp90_ms\tp95_ms\tp99_ms\tp999_ms\tmax_ms\trps\trequests\terrors\tnon2xx\tagent_cpu_pct\tmachine_busy_pct\tloadavg\n' > "$ROWS"
 printf 'round\tmode\tbytes\tsamples\tgzip_bytes\trender_ms\trender_gzip_ms\tidle_cpu_pct\tprobe_rps\tloadavg\n' > "$RUN_DIR/agent.tsv"
 
@@ -150,10 +156,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
         curl -fsS --max-time 10 -H 'Accept-Encoding: gzip' -o "$NGINX_STATIC/metrics.gz" "$AGENT_URL/metrics"
 
         for server in kalm nginx; do
-            for enc in identity gzip; do
+            for enc in identity gzip protobuf; do
+                if [[ "$server" == nginx && "$enc" == protobuf ]]; then continue; fi
                 sleep 1
                 hdr=()
                 if [[ "$enc" == gzip ]]; then hdr=(-H 'Accept-Encoding: gzip'); fi
+                if [[ "$enc" == protobuf ]]; then
+                    hdr=(-H 'Accept-Encoding: gzip' -H 'Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,text/plain;version=0.0.4;q=0.5,*/*;q=0.1')
+                fi
                 if [[ "$server" == kalm ]]; then url="$AGENT_URL/metrics"
                 elif [[ "$enc" == gzip ]]; then url="${FAST_URL}static/metrics.gz"
                 else url="${FAST_URL}static/metrics.txt"; fi
@@ -201,7 +211,7 @@ print("| probes run | server | encoding | p50 ms | p90 ms | p99 ms | p99.9 ms | 
 print("|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|")
 for m in modes:
     for server in ("kalm", "nginx"):
-        for enc in ("identity", "gzip"):
+        for enc in ("identity", "gzip", "protobuf"):
             rs = [r for r in rows if r["mode"] == m and r["server"] == server and r["encoding"] == enc]
             if not rs: continue
             p = {k: med([num(r[k]) for r in rs]) for k in keys}

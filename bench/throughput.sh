@@ -8,7 +8,9 @@
 # CPU = user+sys of the load generator process (and its children), from GNU
 # time; nginx is not counted.
 #
-# usage: bench/throughput.sh [--tools kalm,c,k6,wrk] [--rounds 3] [--duration 10]
+# kalm-trace is kalm with `trace: true` (bench/configs/throughput-trace.yml).
+#
+# usage: bench/throughput.sh [--tools kalm,kalm-trace,c,k6,wrk] [--rounds 3] [--duration 10]
 #                            [--vus 50]
 # env: KALM (default .build/release/kalm), K6, FAST_PORT, SLEEP_PORT, PAUSE
 # out: bench/out/throughput-<timestamp>.json (+ a directory of raw files)
@@ -19,7 +21,7 @@ TOOLS="kalm,c,k6,wrk"
 ROUNDS=3
 DURATION=10
 VUS=50
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --tools) TOOLS="$2"; shift 2 ;;
@@ -46,8 +48,8 @@ tools=()
 IFS=',' read -r -a wanted <<< "$TOOLS"
 for t in "${wanted[@]}"; do
     case "$t" in
-        kalm) if kalm_available; then tools+=(kalm)
-              else log "SKIP kalm: no executable at $KALM (swift build -c release, or set KALM=/path/to/kalm)"; fi ;;
+        kalm|kalm-trace) if kalm_available; then tools+=("$t")
+              else log "SKIP $t: no executable at $KALM (swift build -c release, or set KALM=/path/to/kalm)"; fi ;;
         c)    if build_c_loop; then tools+=(c)
               else log "SKIP c: could not build bench/c/curl_multi_loop.c (gcc, libcurl4-openssl-dev)"; fi ;;
         k6)   if K6_BIN="$(k6_bin)"; then tools+=(k6)
@@ -55,7 +57,7 @@ for t in "${wanted[@]}"; do
         wrk)  if command -v wrk >/dev/null 2>&1; then tools+=(wrk)
               else log "SKIP wrk: wrk not found (apt-get install wrk)"; fi ;;
         "") ;;
-        *) die "unknown tool '$t' (known: kalm,c,k6,wrk)" ;;
+        *) die "unknown tool '$t' (known: kalm,kalm-trace,c,k6,wrk)" ;;
     esac
 done
 [[ ${#tools[@]} -gt 0 ]] || die "no tool to measure"
@@ -102,10 +104,11 @@ run_tool() {
     local prefix="$RUN_DIR/r$round-$tool" rc=0 requests="" seconds="" errors=0
     LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
     case "$tool" in
-    kalm)
-        local extra=()
+    kalm|kalm-trace)
+        local extra=() cfg=bench/configs/throughput.yml
+        [[ "$tool" == kalm-trace ]] && cfg=bench/configs/throughput-trace.yml
         [[ "$VUS" == 50 ]] || extra+=(--vus "$VUS")
-        measure "$prefix" "$KALM" run -c bench/configs/throughput.yml --threads 1 \
+        measure "$prefix" "$KALM" run -c "$cfg" --threads 1 \
             --duration "${DURATION}s" --summary-export "$prefix.json" "${extra[@]}" || rc=$?
         if [[ -s "$prefix.json" ]]; then
             requests="$(export_count "$prefix.json")"
