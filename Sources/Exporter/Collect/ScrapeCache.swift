@@ -65,13 +65,29 @@ public final class ScrapeCache: Sendable {
         leadNanos = UInt64(max(0, lead.nanoseconds))
     }
 
+    /// The cache key of the variant these headers ask for ("pb/gz", …). A scraper sends the
+    /// same headers every time, and Prometheus's `Accept` lists five ranges: the answer is
+    /// remembered for the last few header pairs (at most 16, so no client can grow it).
+    func variant(accept: String?, acceptEncoding: String?) -> String {
+        let headers = (accept ?? "\u{1}") + "\u{0}" + (acceptEncoding ?? "\u{1}")
+        if let known = negotiated.withLock({ $0[headers] }) { return known }
+        let format = ContentNegotiation.format(accept: accept)
+        let gzip = ContentNegotiation.useGzip(acceptEncoding: acceptEncoding)
+        let key = "\(format == .openMetrics ? "om" : format == .protobuf ? "pb" : "text")/\(gzip ? "gz" : "id")"
+        negotiated.withLock { n in
+            if n.count >= 16 { n.removeAll() }
+            n[headers] = key
+        }
+        return key
+    }
+
+    private let negotiated = Locked<[String: String]>([:])
+
     /// The response for a scrape with these `Accept` and `Accept-Encoding` values (nil when
     /// absent). `collect` builds every family; it is called at most once per ttl.
     public func respond(accept: String?, acceptEncoding: String?,
                         collect: @escaping @Sendable () -> [MetricFamily]) -> Response {
-        let format = ContentNegotiation.format(accept: accept)
-        let gzip = ContentNegotiation.useGzip(acceptEncoding: acceptEncoding)
-        let key = "\(format == .openMetrics ? "om" : format == .protobuf ? "pb" : "text")/\(gzip ? "gz" : "id")"
+        let key = variant(accept: accept, acceptEncoding: acceptEncoding)
         let now = MonotonicClock.now()
         planPrerender(key: key, now: now, accept: accept, acceptEncoding: acceptEncoding, collect: collect)
         enum Lookup { case fresh(Response), stale(Response), miss }
