@@ -4,7 +4,7 @@ import Exporter
 import Measurements
 import Probes
 
-/// The `kalm` command: subcommands `agent`, `run`, `check`, `demo`, `health`.
+/// The `kalm` command: subcommands `agent`, `run`, `merge`, `check`, `demo`, `health`.
 struct Kalm: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kalm",
@@ -17,7 +17,7 @@ struct Kalm: ParsableCommand {
             kalm health --url URL    check an agent's /-/healthy or /-/ready (container probes)
             """,
         version: BuildInfo.versionLine,
-        subcommands: [AgentCommand.self, RunCommand.self, CheckCommand.self, DemoCommand.self, HealthCommand.self]
+        subcommands: [AgentCommand.self, RunCommand.self, MergeCommand.self, CheckCommand.self, DemoCommand.self, HealthCommand.self]
     )
 }
 

@@ -48,6 +48,7 @@ struct RunCommand: ParsableCommand {
             help: ArgumentHelp("Serve /metrics here while the run goes (repeatable), e.g. 127.0.0.1:9877.", valueName: "host:port"))
     var listenAddresses: [String] = []
 
+    @OptionGroup var distributed: DistributedOptions
     @OptionGroup var engine: EngineOptions
     @OptionGroup var logging: LoggingOptions
     @OptionGroup var webConfig: WebConfigOption
@@ -60,6 +61,8 @@ struct RunCommand: ParsableCommand {
         let overrides = RunOverrides(vus: vus, duration: duration?.seconds)
         try overrides.validate()
         let threads = try engine.threadCount()
+        let segment = try distributed.executionSegment()
+        let startAt = try distributed.startInstant()
         let cfg = try config.load()
         let stageList = try stages.map { text -> [Stage] in
             do { return try StageList.parse(text) } catch {
@@ -83,16 +86,20 @@ struct RunCommand: ParsableCommand {
         }
         if let stageList { spec.executor = RunOverrides.applyStages(stageList, to: spec.executor) }
         spec.executor = try overrides.apply(to: spec.executor, continuous: chosen?.continuous ?? false)
+        spec.segment = segment
         let maxRegressionPercent = try maxRegression.map(BaselineComparison.parsePercent)
         if maxRegressionPercent != nil, baseline == nil {
             throw UsageError(.conflictingFlags, "--max-regression needs --baseline FILE (the export to compare with)")
         }
         let baselineMetrics = try baseline.map(BaselineComparison.load)
-        let thresholds = chosen.map { RunThresholds(config: cfg, scenario: $0) } ?? RunThresholds(config: cfg, scenario: nil)
-        let breakpoint = try RunMonitor.breakpointThresholds(isBreakpoint: profile == .breakpoint, abortOn: chosen?.abortOn,
-                                                             thresholds: thresholds)
+        let declared = chosen.map { RunThresholds(config: cfg, scenario: $0) } ?? RunThresholds(config: cfg, scenario: nil)
+        // --no-thresholds (k6's): a part is not judged, not even by abortOnFail; the export still
+        // carries the thresholds, for `kalm merge` to judge the whole.
+        let thresholds = distributed.noThresholds ? RunThresholds([]) : declared
+        let breakpoint = distributed.noThresholds ? nil
+            : try RunMonitor.breakpointThresholds(isBreakpoint: profile == .breakpoint, abortOn: chosen?.abortOn, thresholds: thresholds)
         let layout = StatsLayout(buckets: cfg.agent.buckets, phaseBuckets: cfg.agent.phaseBuckets,
-                                 statusTrends: ThresholdNeeds.statusTrends(thresholds.all),
+                                 statusTrends: ThresholdNeeds.statusTrends(declared.all),
                                  windowExtras: ThresholdNeeds.windowExtras(breakpoint ?? []),
                                  native: cfg.agent.nativeHistograms)
         // Soak statistics when the run has a steady state worth the name: the soak profile,
@@ -110,7 +117,8 @@ struct RunCommand: ParsableCommand {
         let controller = RunController(scenario: spec, threads: threads, layout: layout, logger: logger)
         controller.onStart = { sink, engine in metricsServer?.attach(scenario: spec, sink: sink, engine: engine) }
         let progress = ProgressReporter(totalSeconds: spec.executor.duration)
-        let outcome = try controller.run(thresholds: thresholds, progress: progress, breakpoint: breakpoint, soak: steady)
+        let outcome = try controller.run(thresholds: thresholds, progress: progress, breakpoint: breakpoint, soak: steady,
+                                         startAt: startAt)
         let report = RunReport(scenario: spec, outcome: outcome, layout: layout)
         let monitor = outcome.monitor
         let results = monitor.finalResults(stats: outcome.stats, elapsed: outcome.elapsedSeconds, vus: outcome.vus.value)
@@ -121,6 +129,8 @@ struct RunCommand: ParsableCommand {
                                             maxRegression: maxRegressionPercent)
         }
         let passed = monitor.passed(results) && (comparison?.passed ?? true)
+        export.part = PartExport(runDigest: PartExport.digest(configPath: cfg.sourcePath, scenario: spec), scenario: spec,
+                                 report: report, thresholds: declared.all, startedAt: outcome.startedAtUnix, layout: layout)
 
         var printer = SummaryPrinter(report: report)
         printer.thresholds = results
@@ -141,7 +151,7 @@ struct RunCommand: ParsableCommand {
             try export.write(to: path)
         }
         if let path = junit {
-            try JUnitReport.make(report: report, scenario: spec, results: results, comparison: comparison).write(to: path)
+            try JUnitReport.make(report: report, results: results, comparison: comparison).write(to: path)
         }
         if outcome.aborted { throw ExitCode(KalmExit.aborted) }
         if !passed { throw ExitCode(KalmExit.thresholdsFailed) }

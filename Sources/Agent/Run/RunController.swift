@@ -35,13 +35,16 @@ final class RunController {
         var aborted: Bool
         var monitor: RunMonitor
         var soak: [SoakReport]?
+        /// Unix seconds when the executor started.
+        var startedAtUnix: Double
     }
 
     /// - Parameters:
     ///   - breakpoint: thresholds evaluated every second over the last 10 s; the first failure stops the run.
     ///   - soak: the steady state to track degradation over.
+    ///   - startAt: Unix seconds at which the executor starts (`--start-at`); nil: at once.
     func run(thresholds: RunThresholds, progress: ProgressReporter?, breakpoint: [Threshold]? = nil,
-             soak: SteadyState? = nil) throws -> Outcome {
+             soak: SteadyState? = nil, startAt: Double? = nil) throws -> Outcome {
         let sink = RecorderSink(scenario.probes.map {
             ProbeRecorder($0, layout: layout, windows: [RunMonitor.recentWindow])
         })
@@ -60,11 +63,13 @@ final class RunController {
         defer { signals.cancel() }
         logger.debug("engine starting", metadata: ["scenario": .string(scenario.name), "threads": .stringConvertible(engine.threadCount),
                                                    "libcurl": .string(Engine.curlVersion)])
+        if let startAt { Self.wait(until: startAt, logger: logger) }
+        let startedAtUnix = MonotonicClock.wallSeconds()
         engine.start(willStart: { t0 in tracker?.begin(at: t0) })
         onStart?(sink, engine)
         var vus = GaugeStats()
         let executorEnd = scenario.executor.duration
-        let vusMax = scenario.executor.maxVUs * scenario.probes.count
+        let vusMax = scenario.segment.scale(scenario.executor.maxVUs) * scenario.probes.count
         var stopping = false
         let tokenWatch = TokenFetchWatch(logger: logger)
         while !engine.wait(timeout: .seconds(1)) {
@@ -87,7 +92,20 @@ final class RunController {
         let elapsed = Double(MonotonicClock.now() - engine.startedAt) / 1e9
         if vus.samples == 0 { vus.observe(Double(vusMax)) }
         return Outcome(stats: sink.snapshots(), stepStats: sink.recorders.map { $0.stepSnapshots() }, elapsedSeconds: elapsed, vus: vus, vusMax: vusMax,
-                       aborted: signals.fired > 0, monitor: monitor, soak: tracker?.reports())
+                       aborted: signals.fired > 0, monitor: monitor, soak: tracker?.reports(), startedAtUnix: startedAtUnix)
+    }
+
+    /// Sleeps until the wall clock reads `unix` (`--start-at`): coarse sleeps, then short
+    /// ones for the last 20 ms, so parts on synchronised clocks start within a millisecond or two.
+    static func wait(until unix: Double, logger: Logger) {
+        let left = unix - MonotonicClock.wallSeconds()
+        guard left > 0 else { return }
+        logger.info("waiting for --start-at", metadata: ["seconds": .string(String(format: "%.3f", left))])
+        while true {
+            let remaining = unix - MonotonicClock.wallSeconds()
+            if remaining <= 0 { return }
+            Thread.sleep(forTimeInterval: remaining > 0.02 ? remaining - 0.015 : min(remaining, 0.001))
+        }
     }
 }
 

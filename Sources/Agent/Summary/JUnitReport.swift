@@ -59,24 +59,24 @@ struct JUnitReport {
 
 extension JUnitReport {
     /// Thresholds, checks (per probe) and baseline verdicts as testcases.
-    static func make(report: RunReport, scenario: ScenarioSpec, results: [ThresholdResult],
+    static func make(report: RunReport, results: [ThresholdResult],
                      comparison: BaselineComparison?) -> JUnitReport {
         var cases: [Case] = []
         for r in results {
             cases.append(Case(classname: "kalm.thresholds.\(r.threshold.key)", name: r.threshold.source,
                               failure: r.ok ? nil : "\(r.threshold.key) \(r.threshold.source) failed: observed \(r.observedText)"))
         }
-        for (p, probe) in scenario.probes.enumerated() {
-            for (i, c) in probe.checks.enumerated() {
+        for (p, probe) in report.thresholdProbes.enumerated() {
+            for (i, name) in probe.checkNames.enumerated() {
                 let pass = report.perProbe[p].checkPasses[i], fail = report.perProbe[p].checkFails[i]
-                cases.append(Case(classname: "kalm.checks.\(probe.name)", name: c.name,
+                cases.append(Case(classname: "kalm.checks.\(probe.name)", name: name,
                                   failure: fail == 0 ? nil : "\(fail) of \(pass + fail) failed (\(String(format: "%.2f", Double(pass) / Double(max(1, pass + fail)) * 100))% passed)"))
             }
         }
         for v in comparison?.verdicts ?? [] {
             cases.append(Case(classname: "kalm.baseline", name: v.what, failure: v.ok ? nil : v.detail))
         }
-        return JUnitReport(suiteName: "kalm run \(scenario.name)", seconds: report.elapsedSeconds, cases: cases)
+        return JUnitReport(suiteName: "kalm run \(report.scenarioName)", seconds: report.elapsedSeconds, cases: cases)
     }
 }
 

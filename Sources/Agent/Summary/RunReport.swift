@@ -29,34 +29,42 @@ struct RunReport {
     let aborted: Bool
 
     init(scenario: ScenarioSpec, outcome: RunController.Outcome, layout: StatsLayout) {
-        scenarioName = scenario.name
-        probeNames = scenario.probes.map(\.name)
-        checkNamesPerProbe = scenario.probes.map { $0.checks.map(\.name) }
-        thresholdProbes = scenario.probes.map { ThresholdProbe($0) }
-        perProbe = outcome.stats
-        perStep = outcome.stepStats
+        self.init(scenarioName: scenario.name, probes: scenario.probes.map { ThresholdProbe($0) }, perProbe: outcome.stats,
+                  perStep: outcome.stepStats, elapsedSeconds: outcome.elapsedSeconds, vus: outcome.vus, vusMax: outcome.vusMax,
+                  aborted: outcome.aborted, layout: layout)
+    }
+
+    /// A report of `perProbe` stats (and `perStep`, per journey) of `probes`: a run's, or merged parts'.
+    init(scenarioName: String, probes: [ThresholdProbe], perProbe: [ProbeStats], perStep: [[ProbeStats]],
+         elapsedSeconds: Double, vus: GaugeStats, vusMax: Int, aborted: Bool, layout: StatsLayout) {
+        self.scenarioName = scenarioName
+        probeNames = probes.map(\.name)
+        checkNamesPerProbe = probes.map(\.checkNames)
+        thresholdProbes = probes
+        self.perProbe = perProbe
+        self.perStep = perStep
         var total = ProbeStats(checkCount: 0, layout: layout)
-        for s in outcome.stats { total.merge(s, includingChecks: false) }
+        for s in perProbe { total.merge(s, includingChecks: false) }
         self.total = total
         var checks: [CheckTotal] = []
         var index: [String: Int] = [:]
-        for (p, probe) in scenario.probes.enumerated() {
-            for (i, c) in probe.checks.enumerated() {
-                let s = outcome.stats[p]
-                if let k = index[c.name] {
+        for (p, probe) in probes.enumerated() {
+            for (i, name) in probe.checkNames.enumerated() {
+                let s = perProbe[p]
+                if let k = index[name] {
                     checks[k].passes += s.checkPasses[i]
                     checks[k].fails += s.checkFails[i]
                 } else {
-                    index[c.name] = checks.count
-                    checks.append(CheckTotal(name: c.name, passes: s.checkPasses[i], fails: s.checkFails[i]))
+                    index[name] = checks.count
+                    checks.append(CheckTotal(name: name, passes: s.checkPasses[i], fails: s.checkFails[i]))
                 }
             }
         }
         self.checks = checks
-        elapsedSeconds = max(outcome.elapsedSeconds, 1e-9)
-        vus = outcome.vus
-        vusMax = outcome.vusMax
-        aborted = outcome.aborted
+        self.elapsedSeconds = max(elapsedSeconds, 1e-9)
+        self.vus = vus
+        self.vusMax = vusMax
+        self.aborted = aborted
     }
 
     /// A journey's steps as k6 tags sub-metrics: `step:create`, or `probe:P,step:S` when the run has

@@ -14,6 +14,8 @@ struct SummaryExport {
     /// Breakpoint and soak findings, when the run had them.
     var breakpoint: [String: Any]?
     var soak: [String: Any]?
+    /// What `kalm merge` needs (a `kalm run`'s export; nil for a merged summary).
+    var part: PartExport?
 
     /// Fills k6's per-metric `thresholds` maps, kalm's list, and `passed`.
     mutating func setThresholds(_ results: [ThresholdResult], comparison: BaselineComparison?, passed: Bool) {
@@ -99,6 +101,7 @@ struct SummaryExport {
         var out: [String: Any] = ["root_group": root, "metrics": metrics, "thresholds": thresholdList, "passed": passed]
         if let breakpoint { out["breakpoint"] = breakpoint }
         if let soak { out["soak"] = soak }
+        if let part { out["kalm"] = part.json }
         return out
     }
 

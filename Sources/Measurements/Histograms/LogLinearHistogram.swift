@@ -140,3 +140,48 @@ public struct LogLinearHistogram: Sendable {
         groups.reduce(0) { $0 + $1.capacity * MemoryLayout<UInt64>.stride } + groups.capacity * MemoryLayout<[UInt64]>.stride
     }
 }
+
+// MARK: Archive (docs/configuration.md, "Distributed runs": what `--summary-export` keeps for `kalm merge`)
+
+extension LogLinearHistogram {
+    /// The histogram as JSON-ready values, exactly: its precision, count, sum, extremes and
+    /// every non-zero bucket as flat `[group, index, count, …]` triples.
+    public var archive: [String: Any] {
+        var buckets: [UInt64] = []
+        for (g, group) in groups.enumerated() {
+            for (i, c) in group.enumerated() where c > 0 { buckets += [UInt64(g), UInt64(i), c] }
+        }
+        var out: [String: Any] = ["bits": bits, "count": count, "sum": sum, "buckets": buckets]
+        if count > 0 { out["min"] = min; out["max"] = max }
+        return out
+    }
+
+    /// The histogram `archive` wrote; nil when the values do not make one (wrong precision,
+    /// a bucket outside the table, counts that do not add up).
+    public init?(archive a: [String: Any]) {
+        guard let bits = ArchiveValue.int(a["bits"]), (3...12).contains(bits),
+              let count = ArchiveValue.uint64(a["count"]),
+              let sum = ArchiveValue.double(a["sum"]),
+              let flat = a["buckets"] as? [Any], flat.count % 3 == 0 else { return nil }
+        self.init(bits: bits)
+        var k = 0, total: UInt64 = 0
+        while k < flat.count {
+            guard let g = ArchiveValue.int(flat[k]), let i = ArchiveValue.int(flat[k + 1]),
+                  let c = ArchiveValue.uint64(flat[k + 2]), g >= 0, g < 64, i >= 0,
+                  i < (g == 0 ? (1 << bits) : (1 << (bits - 1))) else { return nil }
+            growTable(to: g + 1)
+            if groups[g].isEmpty { groups[g] = Array(repeating: 0, count: g == 0 ? (1 << bits) : (1 << (bits - 1))) }
+            groups[g][i] &+= c
+            total &+= c
+            k += 3
+        }
+        guard total == count else { return nil }
+        self.count = count
+        self.sum = sum
+        if count > 0 {
+            guard let mn = ArchiveValue.int64(a["min"]), let mx = ArchiveValue.int64(a["max"]) else { return nil }
+            min = mn
+            max = mx
+        }
+    }
+}

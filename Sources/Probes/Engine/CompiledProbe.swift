@@ -14,7 +14,7 @@ final class CompiledProbe {
     /// Whether any step has run-time values, so a VU keeps per-iteration values.
     let usesValues: Bool
 
-    init(index: Int, spec: ProbeSpec, endless: Bool, sink: ResultSink) {
+    init(index: Int, spec: ProbeSpec, endless: Bool, sink: ResultSink, segment: ExecutionSegment = .whole) {
         self.index = index
         self.spec = spec
         isHTTPS = spec.isHTTPS
@@ -28,7 +28,7 @@ final class CompiledProbe {
                          bearer: { if case .oauth2? = spec.auth { return true } else { return false } }(),
                          trace: spec.trace)
         }
-        cursors = spec.data.map { DataCursor(spec: $0, wraps: endless) }
+        cursors = spec.data.map { DataCursor(spec: $0, wraps: endless, segment: segment) }
         if case .oauth2(let o)? = spec.auth {
             token = TokenSource(spec: o, probe: index, sink: sink)
         } else {

@@ -45,7 +45,7 @@ public final class Engine: @unchecked Sendable {
         // A `unique` data source starts over only in a scenario that never ends (the agent's continuous ones).
         let endless = !scenario.executor.duration.isFinite
         let compiled = scenario.probes.enumerated().map {
-            CompiledProbe(index: $0.offset, spec: $0.element, endless: endless, sink: sinks[0])
+            CompiledProbe(index: $0.offset, spec: $0.element, endless: endless, sink: sinks[0], segment: scenario.segment)
         }
         tokens = compiled.compactMap(\.token)
         var ts: [EngineThread] = []

@@ -6,7 +6,9 @@ import CCurl
 /// Every thread evaluates the same schedule, a pure function of the elapsed time, so the
 /// threads agree on the VU count without talking to each other. Open-model executors
 /// split iterations the same way: thread t starts a probe's iterations
-/// `(t − probe) mod threads`, `+ threads`, ..., each on a free VU of its own.
+/// `(t − probe) mod threads`, `+ threads`, ..., each on a free VU of its own. With an
+/// execution segment, VU counts are the segment's share (`ExecutionSegment.scale`) and
+/// iteration k is the segment's k-th (`ExecutionSegment.element`).
 final class EngineThread {
     let index: Int
     let threadCount: Int
@@ -53,7 +55,8 @@ final class EngineThread {
         self.sink = sink
         self.control = control
         self.multi = m
-        let maxVUs = scenario.executor.maxVUs
+        let segment = scenario.segment
+        let maxVUs = segment.scale(scenario.executor.maxVUs)
         owned = probes.map { p in
             (0..<maxVUs).filter { ($0 + p.index) % threadCount == index }
         }
@@ -84,10 +87,11 @@ final class EngineThread {
             case .constantArrivalRate(_, _, _, let p, _), .rampingArrivalRate(_, _, _, let p, _): pre = p
             default: pre = 0
             }
+            let preScaled = segment.scale(pre)
             arrivals = probes.map { p in
                 let mine = owned[p.index]
                 return ProbeArrivals(schedule: sched, next: ((index - p.index) % threadCount + threadCount) % threadCount,
-                                step: threadCount, preallocated: mine.filter { $0 < pre }.count, maxVUs: mine.count)
+                                step: threadCount, preallocated: mine.filter { $0 < preScaled }.count, maxVUs: mine.count)
             }
         }
         control.register(multi: m, thread: index)
@@ -171,7 +175,7 @@ final class EngineThread {
             if elapsed >= schedule.totalDuration {
                 beginStop(now: now, grace: stopGrace)
             } else {
-                let target = schedule.target(at: elapsed)
+                let target = scenario.segment.scale(schedule.target(at: elapsed))
                 for probe in probes.indices { setWanted(probe: probe, globalTarget: target, now: now) }
                 let next = schedule.nextChange(after: elapsed) ?? .infinity
                 nextControl = next.isFinite ? t0 + UInt64(max(next, elapsed + 0.001) * 1e9) : .max
@@ -189,8 +193,10 @@ final class EngineThread {
     // MARK: Open model
 
     /// Monotonic ns at which `iteration` of `probe` is due; `.max` past the schedule's end.
+    /// `iteration` counts this segment's iterations; the schedule's is the segment's element.
     private func startTime(probe: Int, iteration: Int) -> UInt64 {
-        guard let offset = arrivals[probe].schedule.startTime(ofIteration: iteration) else { return .max }
+        let global = scenario.segment.isWhole ? iteration : scenario.segment.element(iteration)
+        guard let offset = arrivals[probe].schedule.startTime(ofIteration: global) else { return .max }
         return t0 &+ UInt64(offset * 1e9)
     }
 

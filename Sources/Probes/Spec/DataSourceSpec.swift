@@ -53,12 +53,17 @@ public struct DataSourceSpec: Sendable, Equatable {
 final class DataCursor: Sendable {
     let spec: DataSourceSpec
     let wraps: Bool
+    /// `unique` within a distributed run: this part's rows are the segment's share of them.
+    let segment: ExecutionSegment
     private let next = Locked(0)
 
-    /// - Parameter wraps: whether `unique` starts over when rows run out (a never-ending scenario).
-    init(spec: DataSourceSpec, wraps: Bool) {
+    /// - Parameters:
+    ///   - wraps: whether `unique` starts over when rows run out (a never-ending scenario).
+    ///   - segment: the run's part; `unique` uses only its rows, so no row is used twice across parts.
+    init(spec: DataSourceSpec, wraps: Bool, segment: ExecutionSegment = .whole) {
         self.spec = spec
         self.wraps = wraps
+        self.segment = segment
     }
 
     /// The row for an iteration; nil when `unique` rows ran out.
@@ -74,13 +79,14 @@ final class DataCursor: Sendable {
                 return i
             }
         case .unique:
+            let mine = segment.isWhole ? n : segment.scale(n)
             return next.withLock { i -> Int? in
-                if i >= n {
-                    guard wraps else { return nil }
+                if i >= mine {
+                    guard wraps, mine > 0 else { return nil }
                     i = 0
                 }
                 defer { i += 1 }
-                return i
+                return segment.isWhole ? i : segment.element(i)
             }
         }
     }

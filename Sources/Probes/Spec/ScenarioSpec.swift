@@ -20,6 +20,9 @@ public struct ScenarioSpec: Sendable, Equatable {
     /// end within one slack fire together: with thousands of VUs one wake-up of the engine
     /// serves many of them, which on a busy or virtualised machine costs more than the request.
     public var timerSlack: Double = 0
+    /// The part of the run this process does (`--execution-segment`): VU counts and
+    /// arrival-rate iterations are this segment's share, by k6's striping; `.whole` by default.
+    public var segment: ExecutionSegment = .whole
 
     /// A scenario; by default no think time, connection reuse on and a 30 s graceful stop.
     public init(
