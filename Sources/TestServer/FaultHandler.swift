@@ -166,8 +166,9 @@ final class FaultHandler: ChannelInboundHandler {
             let median = target.double("mean_ms", default: 40, in: 0...Double(Self.maxDelayMs))
             let sigma = target.double("sigma", default: 0.5, in: 0...10)
             let ms = Self.logNormalMs(median: median, sigma: sigma)
-            let entry = LatencyLogEntry(tag: target.query["tag"] ?? "", ms: ms, traceparent: head.headers.first(name: "traceparent"),
+            var entry = LatencyLogEntry(tag: target.query["tag"] ?? "", ms: ms, traceparent: head.headers.first(name: "traceparent"),
                                         tracestate: head.headers.first(name: "tracestate"))
+            entry.arrivedAt = Date().timeIntervalSince1970
             let start = NIODeadline.now()
             after(context, ms: ms) { handler, context in
                 var e = entry

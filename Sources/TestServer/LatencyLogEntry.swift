@@ -10,4 +10,6 @@ public struct LatencyLogEntry: Sendable {
     public var tracestate: String?
     /// Seconds from the delay's start to the answer (the delay plus the timer's lateness).
     public var elapsed: Double = 0
+    /// Unix seconds when the request arrived.
+    public var arrivedAt: Double = 0
 }

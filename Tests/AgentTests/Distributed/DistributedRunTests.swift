@@ -1,0 +1,145 @@
+import Foundation
+import KalmTestSupport
+import TestServer
+import Testing
+
+/// Issue 14's acceptance on loopback: the commands an Indexed Job runs, as four processes
+/// against one target. Parts split the load exactly, start together at `--start-at` although
+/// launched seconds apart, and `kalm merge` judges the whole: a threshold every part passes
+/// alone can fail the union and the other way round; a missing part is named and refused.
+@Suite("Distributed runs: parts and merge", .serialized, .timeLimit(.minutes(3)))
+final class DistributedRunTests {
+    let server: FaultServer
+    let dir: URL
+    let config: String
+
+    init() throws {
+        server = try FaultServer.start(threads: 2)
+        dir = try tempDirectory()
+        config = dir.appendingPathComponent("kalm.yml").path
+        try """
+            probes:
+              - name: api
+                request: {url: "${BASE}/latency?mean_ms=2&sigma=0.3&tag=${PART}"}
+                checks: [{name: ok, status: [200]}]
+            scenarios:
+              arrivals:
+                executor: constant-arrival-rate
+                rate: 400
+                time_unit: 1s
+                duration: 5s
+                preallocated_vus: 20
+                max_vus: 40
+              users:
+                executor: constant-vus
+                vus: 10
+                duration: 1s
+              long:
+                executor: constant-vus
+                vus: 2
+                duration: 30s
+            thresholds:
+              http_reqs: ["count<1900", "count>600"]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+    }
+
+    deinit {
+        server.shutdown()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    func part(_ i: Int, scenario: String, extra: [String] = []) -> [String] {
+        ["run", "-c", config, "--scenario", scenario, "--execution-parts", "4", "--execution-part", "\(i)", "--no-thresholds",
+         "-e", "BASE=\(server.baseURL)", "-e", "PART=p\(i)", "--threads", "1",
+         "--summary-export", dir.appendingPathComponent("\(scenario)-\(i).json").path] + extra
+    }
+
+    func export(_ scenario: String, _ i: Int) throws -> [String: Any] {
+        let data = try Data(contentsOf: dir.appendingPathComponent("\(scenario)-\(i).json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    static func metric(_ e: [String: Any], _ name: String, _ key: String) -> Double? {
+        ((e["metrics"] as? [String: Any])?[name] as? [String: Any])?[key] as? Double
+    }
+
+    func merge(_ files: [String], extra: [String] = []) throws -> KalmProcess.Result {
+        try KalmProcess.run(["merge"] + files.map { dir.appendingPathComponent($0).path } + extra, timeout: 30)
+    }
+
+    @Test func arrivalRatePartsStartTogetherAndMergeExactly() throws {
+        let startAt = Date().addingTimeInterval(5)
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        // Launched 0, 1, 2 and 3 s apart; the same --start-at.
+        var children: [ChildProcess] = []
+        for i in 0..<4 {
+            if i > 0 { Thread.sleep(forTimeInterval: 1) }
+            children.append(try ChildProcess(KalmProcess.binary, part(i, scenario: "arrivals", extra: ["--start-at", f.string(from: startAt)])))
+        }
+        for (i, c) in children.enumerated() {
+            let status = c.waitForExit(timeout: 40)
+            #expect(status == 0, "part \(i): \(c.output)")
+        }
+        // 400/s for 5 s: 2000 iterations in all, 500 ± 1 per part.
+        let counts = try (0..<4).map { try Self.metric(export("arrivals", $0), "http_reqs", "count") ?? -1 }
+        #expect(counts.reduce(0, +) == 2000, "\(counts)")
+        #expect(counts.allSatisfy { abs($0 - 500) <= 1 }, "\(counts)")
+        // The target saw each part's first request within 50 ms of the others'.
+        let log = server.latencyLog
+        let firsts = (0..<4).compactMap { i in log.filter { $0.tag == "p\(i)" }.map(\.arrivedAt).min() }
+        #expect(firsts.count == 4)
+        let spread = (firsts.max() ?? 0) - (firsts.min() ?? 0)
+        print("distributed: first requests within \(String(format: "%.1f", spread * 1000)) ms; start-at \(f.string(from: startAt))")
+        #expect(spread < 0.05, "first requests \(firsts.map { $0 - startAt.timeIntervalSince1970 }) s after --start-at")
+        #expect(abs((firsts.min() ?? 0) - startAt.timeIntervalSince1970) < 0.05)
+
+        // Every part passes count<1900 alone (500) and fails count>600; the union is the other way round.
+        let merged = try merge((0..<4).map { "arrivals-\($0).json" }, extra: ["--summary-export", dir.appendingPathComponent("merged.json").path])
+        #expect(merged.status == 99, "\(merged.output)")
+        #expect(merged.stdout.contains("all 4 segments"))
+        let m = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("merged.json"))) as? [String: Any])
+        #expect(Self.metric(m, "http_reqs", "count") == 2000)
+        let verdicts = (m["thresholds"] as? [[String: Any]] ?? []).map { ($0["threshold"] as? String ?? "", $0["ok"] as? Bool) }
+        #expect(verdicts.contains { $0.0 == "count<1900" && $0.1 == false } && verdicts.contains { $0.0 == "count>600" && $0.1 == true }, "\(verdicts)")
+        let alone = try merge(["arrivals-0.json"], extra: ["--allow-missing"])
+        #expect(alone.status == 99 && alone.stderr.contains("count>600") && !alone.stderr.contains("count<1900"), "\(alone.output)")
+        // The merged quantiles are those of all parts' requests: the target's own times, plus the
+        // loopback round trip, bound them.
+        let served = log.filter { $0.tag.hasPrefix("p") }.map(\.elapsed).sorted()
+        let p95 = try #require(Self.metric(m, "http_req_duration", "p(95)")) / 1000
+        let truth = served[Int(Double(served.count) * 0.95)]
+        #expect(p95 >= truth * 0.99 && p95 <= truth + 0.003, "merged p95 \(p95) s, the target's \(truth) s")
+    }
+
+    @Test func tenVUsOverFourPartsAreThreeThreeTwoTwo() throws {
+        for i in 0..<4 {
+            let r = try KalmProcess.run(part(i, scenario: "users"), timeout: 30)
+            #expect(r.status == 0, "\(r.output)")
+        }
+        let vus = try (0..<4).map { try Self.metric(export("users", $0), "vus_max", "value") ?? -1 }
+        #expect(vus == [3, 3, 2, 2])
+    }
+
+    @Test func aMissingPartIsNamedAndRefused() throws {
+        // Part 2 is killed mid-run: it writes no export.
+        var children: [ChildProcess] = []
+        for i in 0..<4 {
+            children.append(try ChildProcess(KalmProcess.binary, part(i, scenario: "long", extra: ["--duration", i == 2 ? "30s" : "2s"])))
+        }
+        Thread.sleep(forTimeInterval: 1)
+        children[2].forceStop()
+        for (i, c) in children.enumerated() where i != 2 { #expect(c.waitForExit(timeout: 40) == 0, "\(c.output)") }
+        let files = [0, 1, 3].map { "long-\($0).json" }
+        let refused = try merge(files)
+        #expect(refused.status == 104)
+        #expect(refused.stderr.contains("missing part: 1/2:3/4 (part 2 of 4)"), "\(refused.stderr)")
+        let allowed = try merge(files, extra: ["--allow-missing"])
+        #expect(allowed.status == 0 || allowed.status == 99, "\(allowed.output)")
+        #expect(allowed.stdout.contains("missing 1/2:3/4"))
+        // Parts of different runs are refused too.
+        #expect(try KalmProcess.run(part(1, scenario: "users"), timeout: 30).status == 0)
+        let mixed = try merge(["long-0.json", "users-1.json"])
+        #expect(mixed.status == 104 && mixed.stderr.contains("is a part of another run"), "\(mixed.output)")
+    }
+}
