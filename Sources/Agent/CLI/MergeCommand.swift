@@ -61,6 +61,10 @@ struct MergeCommand: ParsableCommand {
         var thresholds: [Threshold]
         /// "segments 0:1/4, 1/4:1/2, ... of 0,1/4,...,1" or what is missing.
         var coverage: String
+        /// The parts over time, added slot by slot (they started together: `--start-at`).
+        var timeline: RunTimeline
+        var executor: String
+        var startedAt: Double
     }
 
     /// Adds `parts` up; throws `UsageError` for parts that do not belong together or a missing segment.
@@ -93,7 +97,9 @@ struct MergeCommand: ParsableCommand {
         let layout = StatsLayout(trendBits: first.trendBits, statusTrends: first.statusTrends)
         var perProbe = first.perProbe, perStep = first.perStep
         var vus = first.vus, vusMax = first.vusMax, elapsed = first.elapsedSeconds, aborted = first.aborted
+        var timeline = first.timeline
         for p in parts.dropFirst() {
+            timeline.merge(p.timeline, sumVUs: true)
             for i in perProbe.indices { perProbe[i].merge(p.perProbe[i]) }
             for i in perStep.indices where i < p.perStep.count {
                 for k in perStep[i].indices where k < p.perStep[i].count { perStep[i][k].merge(p.perStep[i][k]) }
@@ -111,6 +117,7 @@ struct MergeCommand: ParsableCommand {
         let coverage = missing.isEmpty
             ? "all \(sequence.count - 1) segments of \(sequence.map(\.description).joined(separator: ","))"
             : "missing \(missingText.joined(separator: ", "))"
-        return Merged(report: report, thresholds: first.thresholds, coverage: coverage)
+        return Merged(report: report, thresholds: first.thresholds, coverage: coverage, timeline: timeline,
+                      executor: first.executor, startedAt: parts.map(\.startedAt).min() ?? first.startedAt)
     }
 }

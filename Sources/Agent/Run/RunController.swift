@@ -37,6 +37,8 @@ final class RunController {
         var soak: [SoakReport]?
         /// Unix seconds when the executor started.
         var startedAtUnix: Double
+        /// The run over time (the HTML report's charts).
+        var timeline: RunTimeline
     }
 
     /// - Parameters:
@@ -50,7 +52,10 @@ final class RunController {
         })
         let tracker = soak.map { SoakTracker(steady: $0, probes: scenario.probes.count, forwardingTo: sink) }
         let engineSink: ResultSink = tracker ?? sink
-        let engine = try Engine(scenario: scenario, threads: threads) { _ in engineSink }
+        // Per engine thread, the run over time for the HTML report (no lock between threads).
+        let timelines = (0..<max(1, threads)).map { _ in TimelineSink(forwardingTo: engineSink) }
+        let engine = try Engine(scenario: scenario, threads: threads) { timelines[min($0, timelines.count - 1)] }
+        var vuTimeline = RunTimeline()
         let monitor = RunMonitor(scenario: scenario, thresholds: thresholds, breakpoint: breakpoint, sink: sink, logger: logger)
         let signals = SignalWatcher(signals: [.sigint, .sigterm]) { count in
             if count == 1 {
@@ -65,7 +70,10 @@ final class RunController {
                                                    "libcurl": .string(Engine.curlVersion)])
         if let startAt { Self.wait(until: startAt, logger: logger) }
         let startedAtUnix = MonotonicClock.wallSeconds()
-        engine.start(willStart: { t0 in tracker?.begin(at: t0) })
+        engine.start(willStart: { t0 in
+            tracker?.begin(at: t0)
+            timelines.forEach { $0.begin(at: t0) }
+        })
         onStart?(sink, engine)
         var vus = GaugeStats()
         let executorEnd = scenario.executor.duration
@@ -78,6 +86,7 @@ final class RunController {
             let active = engine.activeVUs().reduce(0, +)
             // Samples after the executor's end (graceful stop) would only show the wind-down.
             if elapsed < executorEnd, signals.fired == 0 { vus.observe(Double(active)) }
+            vuTimeline.sampleVUs(active, at: elapsed - 0.5)
             let stats = sink.snapshots()
             let memo = WindowSnapshotMemo(now: MonotonicClock.now())
             progress?.tick(elapsed: elapsed, stats: stats, recent: sink.recorders.compactMap { memo.snapshots($0).first }, vus: active)
@@ -91,8 +100,11 @@ final class RunController {
         progress?.finish()
         let elapsed = Double(MonotonicClock.now() - engine.startedAt) / 1e9
         if vus.samples == 0 { vus.observe(Double(vusMax)) }
+        var timeline = vuTimeline
+        for t in timelines { timeline.merge(t.timeline, sumVUs: false) }
         return Outcome(stats: sink.snapshots(), stepStats: sink.recorders.map { $0.stepSnapshots() }, elapsedSeconds: elapsed, vus: vus, vusMax: vusMax,
-                       aborted: signals.fired > 0, monitor: monitor, soak: tracker?.reports(), startedAtUnix: startedAtUnix)
+                       aborted: signals.fired > 0, monitor: monitor, soak: tracker?.reports(), startedAtUnix: startedAtUnix,
+                       timeline: timeline)
     }
 
     /// Sleeps until the wall clock reads `unix` (`--start-at`): coarse sleeps, then short

@@ -28,6 +28,8 @@ struct PartExport {
     var statusTrends: [Int]
     var perProbe: [ProbeStats]
     var perStep: [[ProbeStats]]
+    /// The part over time, for the merged report.
+    var timeline: RunTimeline
 
     /// The digest that ties a run's parts together.
     static func digest(configPath: String, scenario: ScenarioSpec) -> String {
@@ -54,6 +56,7 @@ struct PartExport {
                 ["metric": $0.key, "threshold": $0.source, "abort_on_fail": $0.abortOnFail, "delay_abort_eval": $0.delayAbortEval] as [String: Any]
             },
             "trend_bits": trendBits,
+            "timeline": timeline.archive,
             "status_trends": statusTrends,
             "probes": probes.enumerated().map { i, p in
                 [
@@ -135,10 +138,14 @@ struct PartExport {
         self.probes = ps
         perProbe = stats
         perStep = steps
+        guard let tl = (k["timeline"] as? [String: Any]).flatMap(RunTimeline.init(archive:)) else { throw bad("timeline is missing or malformed") }
+        timeline = tl
     }
 
     /// A run's part, as `kalm run` exports it.
-    init(runDigest: String, scenario: ScenarioSpec, report: RunReport, thresholds: [Threshold], startedAt: Double, layout: StatsLayout) {
+    init(runDigest: String, scenario: ScenarioSpec, report: RunReport, thresholds: [Threshold], startedAt: Double, layout: StatsLayout,
+         timeline: RunTimeline) {
+        self.timeline = timeline
         self.runDigest = runDigest
         self.scenario = scenario.name
         executor = scenario.executor.name
