@@ -48,6 +48,9 @@ struct RunCommand: ParsableCommand {
             help: ArgumentHelp("Serve /metrics here while the run goes (repeatable), e.g. 127.0.0.1:9877.", valueName: "host:port"))
     var listenAddresses: [String] = []
 
+    @Option(name: .customLong("out"), help: ArgumentHelp("Write one row per request: csv=FILE or json=FILE (repeatable; .gz compresses).", valueName: "type=file"))
+    var outputs: [String] = []
+
     @OptionGroup var distributed: DistributedOptions
     @OptionGroup var engine: EngineOptions
     @OptionGroup var logging: LoggingOptions
@@ -63,6 +66,12 @@ struct RunCommand: ParsableCommand {
         let threads = try engine.threadCount()
         let segment = try distributed.executionSegment()
         let startAt = try distributed.startInstant()
+        let outputSpecs = try outputs.map { o -> (RequestOutput.Format, String) in
+            guard let eq = o.firstIndex(of: "="), let format = RequestOutput.Format(rawValue: String(o[..<eq])), o.index(after: eq) < o.endIndex else {
+                throw UsageError(.invalidValue, "--out \(o): write csv=FILE or json=FILE (k6's other outputs are not built in; use --web.listen-address for Prometheus)")
+            }
+            return (format, String(o[o.index(after: eq)...]))
+        }
         let cfg = try config.load()
         let stageList = try stages.map { text -> [Stage] in
             do { return try StageList.parse(text) } catch {
@@ -118,7 +127,7 @@ struct RunCommand: ParsableCommand {
         controller.onStart = { sink, engine in metricsServer?.attach(scenario: spec, sink: sink, engine: engine) }
         let progress = ProgressReporter(totalSeconds: spec.executor.duration)
         let outcome = try controller.run(thresholds: thresholds, progress: progress, breakpoint: breakpoint, soak: steady,
-                                         startAt: startAt)
+                                         startAt: startAt, outputs: outputSpecs)
         let report = RunReport(scenario: spec, outcome: outcome, layout: layout)
         let monitor = outcome.monitor
         let results = monitor.finalResults(stats: outcome.stats, elapsed: outcome.elapsedSeconds, vus: outcome.vus.value)

@@ -45,13 +45,16 @@ final class RunController {
     ///   - breakpoint: thresholds evaluated every second over the last 10 s; the first failure stops the run.
     ///   - soak: the steady state to track degradation over.
     ///   - startAt: Unix seconds at which the executor starts (`--start-at`); nil: at once.
+    ///   - outputs: `--out` files, one row per request.
     func run(thresholds: RunThresholds, progress: ProgressReporter?, breakpoint: [Threshold]? = nil,
-             soak: SteadyState? = nil, startAt: Double? = nil) throws -> Outcome {
+             soak: SteadyState? = nil, startAt: Double? = nil, outputs: [(RequestOutput.Format, String)] = []) throws -> Outcome {
         let sink = RecorderSink(scenario.probes.map {
             ProbeRecorder($0, layout: layout, windows: [RunMonitor.recentWindow])
         })
         let tracker = soak.map { SoakTracker(steady: $0, probes: scenario.probes.count, forwardingTo: sink) }
-        let engineSink: ResultSink = tracker ?? sink
+        let recorded: ResultSink = tracker ?? sink
+        let output = outputs.isEmpty ? nil : try RequestOutput(specs: outputs, scenario: scenario, forwardingTo: recorded)
+        let engineSink: ResultSink = output ?? recorded
         // Per engine thread, the run over time for the HTML report (no lock between threads).
         let timelines = (0..<max(1, threads)).map { _ in TimelineSink(forwardingTo: engineSink) }
         let engine = try Engine(scenario: scenario, threads: threads) { timelines[min($0, timelines.count - 1)] }
@@ -100,6 +103,7 @@ final class RunController {
         progress?.finish()
         let elapsed = Double(MonotonicClock.now() - engine.startedAt) / 1e9
         if vus.samples == 0 { vus.observe(Double(vusMax)) }
+        try output?.finish()
         var timeline = vuTimeline
         for t in timelines { timeline.merge(t.timeline, sumVUs: false) }
         return Outcome(stats: sink.snapshots(), stepStats: sink.recorders.map { $0.stepSnapshots() }, elapsedSeconds: elapsed, vus: vus, vusMax: vusMax,
