@@ -74,6 +74,9 @@ struct MergeCommand: ParsableCommand {
             guard p.runDigest == first.runDigest, p.scenario == first.scenario else {
                 throw UsageError(.invalidValue, "\(file) is a part of another run than \(files[0]) (different config, scenario or executor): merge parts of one run only")
             }
+            guard p.startAt == first.startAt else {
+                throw UsageError(.invalidValue, "\(file) started at \(p.startAt ?? "no --start-at"), \(files[0]) at \(first.startAt ?? "no --start-at"): parts of one run share --start-at (a file left from an earlier run?)")
+            }
             guard p.segment.sequence == first.segment.sequence else {
                 throw UsageError(.invalidValue, "\(file) splits the run as \(p.segment.sequence.map(\.description).joined(separator: ",")), \(files[0]) as \(first.segment.sequence.map(\.description).joined(separator: ",")): the parts must share one --execution-segment-sequence")
             }

@@ -139,7 +139,8 @@ struct RunCommand: ParsableCommand {
         }
         let passed = monitor.passed(results) && (comparison?.passed ?? true)
         export.part = PartExport(runDigest: PartExport.digest(configPath: cfg.sourcePath, scenario: spec), scenario: spec,
-                                 report: report, thresholds: declared.all, startedAt: outcome.startedAtUnix, layout: layout,
+                                 report: report, thresholds: declared.all, startedAt: outcome.startedAtUnix,
+                                 startAt: distributed.startAt, layout: layout,
                                  timeline: outcome.timeline)
 
         var printer = SummaryPrinter(report: report)

@@ -17,6 +17,9 @@ struct PartExport {
     var segment: ExecutionSegment
     /// Unix seconds when the executor started, and how long the part ran.
     var startedAt: Double
+    /// `--start-at`, as given: parts of one run share it, so a part of another run (a file
+    /// left from an earlier run) is refused.
+    var startAt: String?
     var elapsedSeconds: Double
     var vus: GaugeStats
     var vusMax: Int
@@ -48,6 +51,7 @@ struct PartExport {
             "execution_segment": segment.description,
             "execution_segment_sequence": segment.sequence.map(\.description).joined(separator: ","),
             "started_at": startedAt,
+            "start_at": startAt ?? NSNull(),
             "elapsed_seconds": elapsedSeconds,
             "vus": ["value": vus.value, "min": vus.min.isFinite ? vus.min : 0, "max": vus.max.isFinite ? vus.max : 0],
             "vus_max": vusMax,
@@ -98,6 +102,7 @@ struct PartExport {
         self.executor = executor
         self.segment = segment
         startedAt = started
+        startAt = k["start_at"] as? String
         elapsedSeconds = elapsed
         var g = GaugeStats()
         g.value = ArchiveNumber.double(vus["value"]) ?? 0
@@ -143,8 +148,9 @@ struct PartExport {
     }
 
     /// A run's part, as `kalm run` exports it.
-    init(runDigest: String, scenario: ScenarioSpec, report: RunReport, thresholds: [Threshold], startedAt: Double, layout: StatsLayout,
-         timeline: RunTimeline) {
+    init(runDigest: String, scenario: ScenarioSpec, report: RunReport, thresholds: [Threshold], startedAt: Double, startAt: String?,
+         layout: StatsLayout, timeline: RunTimeline) {
+        self.startAt = startAt
         self.timeline = timeline
         self.runDigest = runDigest
         self.scenario = scenario.name
