@@ -24,6 +24,9 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .customLong("junit"), help: ArgumentHelp("Write a JUnit XML report of the whole.", valueName: "file"))
     var junit: String?
 
+    @Option(name: .customLong("report"), help: ArgumentHelp("Write a self-contained HTML report of the whole.", valueName: "file.html"))
+    var reportFile: String?
+
     @Flag(name: .customLong("allow-missing"), help: "Merge the parts that exist when some segment's part is missing (its load is then not in the result).")
     var allowMissing = false
 
@@ -51,6 +54,11 @@ struct MergeCommand: ParsableCommand {
         }
         if let path = junit {
             try JUnitReport.make(report: report, results: results, comparison: nil).write(to: path)
+        }
+        if let path = reportFile {
+            let data = ReportData(report: report, timeline: merged.timeline, results: results, executor: merged.executor,
+                                  startedAt: merged.startedAt, parts: loaded.count, passed: passed)
+            try HTMLReport.write(data, to: path)
         }
         if !passed { throw ExitCode(KalmExit.thresholdsFailed) }
     }

@@ -35,6 +35,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("summary-export"), help: ArgumentHelp("Write the summary as k6-shaped JSON to this file.", valueName: "file"))
     var summaryExport: String?
 
+    @Option(name: .customLong("report"), help: ArgumentHelp("Write a self-contained HTML report (charts over time, probes, thresholds).", valueName: "file.html"))
+    var reportFile: String?
+
     @Option(name: .customLong("junit"), help: ArgumentHelp("Write a JUnit XML report: a testcase per threshold and per check.", valueName: "file"))
     var junit: String?
 
@@ -163,6 +166,11 @@ struct RunCommand: ParsableCommand {
         }
         if let path = junit {
             try JUnitReport.make(report: report, results: results, comparison: comparison).write(to: path)
+        }
+        if let path = reportFile {
+            let data = ReportData(report: report, timeline: outcome.timeline, results: results, executor: spec.executor.name,
+                                  startedAt: outcome.startedAtUnix, parts: 1, passed: passed)
+            try HTMLReport.write(data, to: path)
         }
         if outcome.aborted { throw ExitCode(KalmExit.aborted) }
         if !passed { throw ExitCode(KalmExit.thresholdsFailed) }

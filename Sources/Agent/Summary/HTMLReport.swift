@@ -408,3 +408,12 @@ enum HTMLReport {
         return String(format: "%.\(decimals)f", v)
     }
 }
+
+extension HTMLReport {
+    /// Renders `data` into `path`; throws `UsageError` when the file cannot be written.
+    static func write(_ data: ReportData, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: Data(render(data).utf8)) else {
+            throw UsageError(.unwritableFile, "--report: cannot write \(path) (does the directory exist and is it writable?)")
+        }
+    }
+}

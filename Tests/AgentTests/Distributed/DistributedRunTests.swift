@@ -109,13 +109,22 @@ final class DistributedRunTests {
         #expect(abs((firsts.min() ?? 0) - startAt.timeIntervalSince1970) < 0.05)
 
         // Every part passes count<1900 alone (500) and fails count>600; the union is the other way round.
-        let merged = try merge((0..<4).map { "arrivals-\($0).json" }, extra: ["--summary-export", dir.appendingPathComponent("merged.json").path])
+        let report = dir.appendingPathComponent("report.html")
+        let merged = try merge((0..<4).map { "arrivals-\($0).json" }, extra: ["--summary-export", dir.appendingPathComponent("merged.json").path,
+                                                                              "--report", report.path])
         #expect(merged.status == 99, "\(merged.output)")
         #expect(merged.stdout.contains("all 4 segments"))
         let m = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("merged.json"))) as? [String: Any])
         #expect((Self.metric(m, "http_reqs", "count") ?? 0) + (Self.metric(m, "dropped_iterations", "count") ?? 0) == 2000)
         let verdicts = (m["thresholds"] as? [[String: Any]] ?? []).map { ($0["threshold"] as? String ?? "", $0["ok"] as? Bool) }
         #expect(verdicts.contains { $0.0 == "count<1900" && $0.1 == false } && verdicts.contains { $0.0 == "count>600" && $0.1 == true }, "\(verdicts)")
+        // The merged report charts the union: four parts, every chart with data.
+        let html = try String(contentsOf: report, encoding: .utf8)
+        for chart in ["chart-requests", "chart-latency", "chart-errors", "chart-vus", "chart-iterations"] {
+            #expect(html.contains("id=\"\(chart)\""), "\(chart) missing")
+        }
+        #expect(html.components(separatedBy: "<polyline").count > 5)
+        #expect(html.contains(">4<") && html.contains("count&lt;1900"))
         let alone = try merge(["arrivals-0.json"], extra: ["--allow-missing"])
         #expect(alone.status == 99 && alone.stderr.contains("count>600") && !alone.stderr.contains("count<1900"), "\(alone.output)")
         // The merged count and quantiles are those of the four parts' --out csv rows together,
