@@ -42,6 +42,11 @@ final class DistributedRunTests {
                 executor: constant-vus
                 vus: 10
                 duration: 1s
+              ramp:
+                executor: ramping-vus
+                start_vus: 0
+                stages: [{duration: 10s, target: 7}]
+                graceful_ramp_down: 0s
               long:
                 executor: constant-vus
                 vus: 2
@@ -142,6 +147,26 @@ final class DistributedRunTests {
             let merged = try #require(Self.metric(m, "http_req_duration", key))
             let exact = durations[max(0, Int((Double(durations.count) * q).rounded(.up)) - 1)]
             #expect(abs(merged - exact) <= exact * 0.004 + 0.002, "\(key): merged \(merged) ms, rows \(exact) ms")
+        }
+    }
+
+    @Test func rampingPartsAddUpToTheUnsplitRampEverySecond() throws {
+        let startAt = Date().addingTimeInterval(3)
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let children = try (0..<4).map { i in
+            try ChildProcess(KalmProcess.binary, part(i, scenario: "ramp", extra: ["--start-at", f.string(from: startAt)]))
+        }
+        for c in children { #expect(c.waitForExit(timeout: 40) == 0, "\(c.output)") }
+        // Each part samples its active VUs once a second into its timeline (slot i: at i + 1 s).
+        let slots = try (0..<4).map { i -> [Int] in
+            let timeline = (try export("ramp", i)["kalm"] as? [String: Any])?["timeline"] as? [String: Any]
+            return (timeline?["slots"] as? [[Any]] ?? []).map { ($0[4] as? Int) ?? Int(($0[4] as? Double) ?? -100) }
+        }
+        for second in 1...9 {
+            let whole = 7 * second / 10   // k6's ramp: ⌊7·t/10⌋ VUs at t seconds
+            let sum = slots.map { second - 1 < $0.count ? $0[second - 1] : -100 }.reduce(0, +)
+            #expect(abs(sum - whole) <= 1, "at \(second) s the parts run \(sum) VUs, the unsplit ramp \(whole): \(slots)")
         }
     }
 
