@@ -8,7 +8,9 @@
 # CPU = user+sys of the load generator process (and its children), from GNU
 # time; nginx is not counted.
 #
-# kalm-trace is kalm with `trace: true` (bench/configs/throughput-trace.yml).
+# kalm-trace is kalm with `trace: true` (bench/configs/throughput-trace.yml); kalm-csv and
+# kalm-csvgz add `--out csv=FILE` (plain, gzip): one row per request written (the files are
+# deleted after the round).
 #
 # usage: bench/throughput.sh [--tools kalm,kalm-trace,c,k6,wrk] [--rounds 3] [--duration 10]
 #                            [--vus 50]
@@ -21,7 +23,7 @@ TOOLS="kalm,c,k6,wrk"
 ROUNDS=3
 DURATION=10
 VUS=50
-usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --tools) TOOLS="$2"; shift 2 ;;
@@ -48,7 +50,7 @@ tools=()
 IFS=',' read -r -a wanted <<< "$TOOLS"
 for t in "${wanted[@]}"; do
     case "$t" in
-        kalm|kalm-trace) if kalm_available; then tools+=("$t")
+        kalm|kalm-trace|kalm-csv|kalm-csvgz) if kalm_available; then tools+=("$t")
               else log "SKIP $t: no executable at $KALM (swift build -c release, or set KALM=/path/to/kalm)"; fi ;;
         c)    if build_c_loop; then tools+=(c)
               else log "SKIP c: could not build bench/c/curl_multi_loop.c (gcc, libcurl4-openssl-dev)"; fi ;;
@@ -57,7 +59,7 @@ for t in "${wanted[@]}"; do
         wrk)  if command -v wrk >/dev/null 2>&1; then tools+=(wrk)
               else log "SKIP wrk: wrk not found (apt-get install wrk)"; fi ;;
         "") ;;
-        *) die "unknown tool '$t' (known: kalm,kalm-trace,c,k6,wrk)" ;;
+        *) die "unknown tool '$t' (known: kalm,kalm-trace,kalm-csv,kalm-csvgz,c,k6,wrk)" ;;
     esac
 done
 [[ ${#tools[@]} -gt 0 ]] || die "no tool to measure"
@@ -104,9 +106,11 @@ run_tool() {
     local prefix="$RUN_DIR/r$round-$tool" rc=0 requests="" seconds="" errors=0
     LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
     case "$tool" in
-    kalm|kalm-trace)
+    kalm|kalm-trace|kalm-csv|kalm-csvgz)
         local extra=() cfg=bench/configs/throughput.yml
         [[ "$tool" == kalm-trace ]] && cfg=bench/configs/throughput-trace.yml
+        [[ "$tool" == kalm-csv ]] && extra+=(--out "csv=$prefix.csv")
+        [[ "$tool" == kalm-csvgz ]] && extra+=(--out "csv=$prefix.csv.gz")
         [[ "$VUS" == 50 ]] || extra+=(--vus "$VUS")
         measure "$prefix" "$KALM" run -c "$cfg" --threads 1 \
             --duration "${DURATION}s" --summary-export "$prefix.json" "${extra[@]}" || rc=$?
@@ -139,6 +143,10 @@ run_tool() {
     esac
     [[ -n "$errors" ]] || errors=0
     record "$tool" "$round" "$slot" "$prefix" "$rc" "${requests:-0}" "${seconds:-0}" "$errors"
+    if [[ -f "$prefix.csv" || -f "$prefix.csv.gz" ]]; then
+        log "  rows written: $( { [[ -f "$prefix.csv" ]] && tail -n +2 "$prefix.csv" || zcat "$prefix.csv.gz" | tail -n +2; } | wc -l ), file $(du -h "$prefix".csv* | cut -f1)"
+        rm -f "$prefix.csv" "$prefix.csv.gz"
+    fi
 }
 
 log "throughput: tools ${tools[*]}, $ROUNDS rounds, ${DURATION}s each, $VUS VUs, target $FAST_URL"
