@@ -21,10 +21,13 @@ final class RequestOutput: ResultSink, @unchecked Sendable {
 
     private let next: ResultSink
     private let outputs: [(format: Format, path: String, handle: FileHandle, gzip: GzipCompressor?)]
-    private let scenario: String
-    private let probes: [(name: String, steps: [(name: String, url: String)])]
-    /// Unix seconds at monotonic 0, to stamp rows from `finishedAt`.
-    private let unixAtMonotonicZero: Double
+    /// Per probe and step, the row's fixed middle: `scenario,probe,step,url,` (CSV) and
+    /// `"scenario":…,"status":` (JSON), made once.
+    private let prefixes: [[(csv: [UInt8], json: [UInt8])]]
+    private let failureCSV: [[UInt8]]
+    private let failureJSON: [[UInt8]]
+    /// Unix microseconds at monotonic 0, to stamp rows from `finishedAt`.
+    private let unixMicrosAtMonotonicZero: Int64
     private let condition = NSCondition()
     private var pending: [RequestResult] = []
     private var finished = false
@@ -35,9 +38,19 @@ final class RequestOutput: ResultSink, @unchecked Sendable {
     /// starts the writer.
     init(specs: [(Format, String)], scenario: ScenarioSpec, forwardingTo next: ResultSink) throws {
         self.next = next
-        self.scenario = scenario.name
-        probes = scenario.probes.map { p in (p.name, p.steps.map { ($0.name, Self.redacted($0.request.url)) }) }
-        unixAtMonotonicZero = MonotonicClock.wallSeconds() - Double(MonotonicClock.now()) / 1e9
+        let name = scenario.name
+        prefixes = scenario.probes.map { p in
+            p.steps.map { step in
+                let fields = [name, p.name, step.name, Self.redacted(step.request.url)]
+                let csv = Array((fields.map(Self.csvField).joined(separator: ",") + ",").utf8)
+                let json = Array(zip(["scenario", "probe", "step", "url"], fields).map { "\"\($0.0)\":\(Self.jsonString($0.1))" }
+                    .joined(separator: ",").utf8) + Array(",\"status\":".utf8)
+                return (csv, json)
+            }
+        }
+        failureCSV = FailureReason.allCases.map { Array(Self.csvField($0.description).utf8) }
+        failureJSON = FailureReason.allCases.map { Array(Self.jsonString($0.description).utf8) }
+        unixMicrosAtMonotonicZero = Int64((MonotonicClock.wallSeconds() * 1e6).rounded()) - Int64(MonotonicClock.now() / 1000)
         outputs = try specs.map { format, path in
             guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
                 throw UsageError(.unwritableFile, "--out \(format.rawValue)=\(path): cannot create the file (does the directory exist and is it writable?)")
@@ -114,31 +127,82 @@ final class RequestOutput: ResultSink, @unchecked Sendable {
         }
     }
 
+    /// One row, written byte by byte (a `String(format:)` per field cost as much as the request).
     private func append(_ r: RequestResult, format: Format, to out: inout [UInt8]) {
-        let probe = r.probe < probes.count ? probes[r.probe] : (name: "?", steps: [])
-        let step = r.step < probe.steps.count ? probe.steps[r.step] : (name: "", url: "")
-        let ms: (Int64) -> String = { String(format: "%.3f", Double($0) / 1000) }
-        let stamp = String(format: "%.6f", unixAtMonotonicZero + Double(r.finishedAt) / 1e9)
-        let passed = (0..<r.checkCount).filter { r.checkPassed($0) }.count
-        let values: [String] = [
-            stamp, scenario, probe.name, step.name, step.url, String(r.status), r.failure.map { "\($0)" } ?? "",
-            ms(r.duration), ms(r.blocked), ms(r.connect), ms(r.tls), ms(r.send), ms(r.wait), ms(r.receive),
-            String(r.bytesSent), String(r.bytesReceived), String(passed), String(r.checkCount - passed),
-            r.endsIteration ? "true" : "false", r.trace.isSet ? r.trace.hex : "",
-        ]
-        switch format {
-        case .csv:
-            out += Array(values.map(Self.csvField).joined(separator: ",").utf8)
-        case .json:
-            var fields: [String] = []
-            for (k, v) in zip(Self.columns, values) {
-                let numeric = k == "timestamp" || k == "status" || k.hasSuffix("_ms") || k.hasPrefix("bytes_") || k.hasPrefix("checks_")
-                let literal = numeric ? v : (k == "iteration_end" ? v : Self.jsonString(v))
-                fields.append("\"\(k)\":\(literal)")
-            }
-            out += Array(("{" + fields.joined(separator: ",") + "}").utf8)
+        let json = format == .json
+        let probe = r.probe < prefixes.count ? prefixes[r.probe] : []
+        let prefix = r.step < probe.count ? probe[r.step] : (csv: [], json: [])
+        if json { out += Self.jsonOpen }
+        // timestamp
+        Self.fixed(unixMicrosAtMonotonicZero + Int64(r.finishedAt / 1000), decimals: 6, to: &out)
+        out.append(0x2C)
+        out += json ? prefix.json : prefix.csv  // scenario, probe, step, url, and the next key
+        Self.integer(Int64(r.status), to: &out)
+        out += json ? Self.jsonKeys[0] : [0x2C]
+        if let f = r.failure {
+            out += json ? failureJSON[Int(f.rawValue)] : failureCSV[Int(f.rawValue)]
+        } else if json {
+            out += [0x22, 0x22]
         }
+        for (k, v) in [r.duration, r.blocked, r.connect, r.tls, r.send, r.wait, r.receive].enumerated() {
+            out += json ? Self.jsonKeys[1 + k] : [0x2C]
+            Self.fixed(v, decimals: 3, to: &out)
+        }
+        out += json ? Self.jsonKeys[8] : [0x2C]
+        Self.integer(r.bytesSent, to: &out)
+        out += json ? Self.jsonKeys[9] : [0x2C]
+        Self.integer(r.bytesReceived, to: &out)
+        let passed = (r.checksPassed & (r.checkCount >= 64 ? ~0 : (UInt64(1) << UInt64(r.checkCount)) - 1)).nonzeroBitCount
+        out += json ? Self.jsonKeys[10] : [0x2C]
+        Self.integer(Int64(passed), to: &out)
+        out += json ? Self.jsonKeys[11] : [0x2C]
+        Self.integer(Int64(r.checkCount - passed), to: &out)
+        out += json ? Self.jsonKeys[12] : [0x2C]
+        out += Array((r.endsIteration ? "true" : "false").utf8)
+        out += json ? Self.jsonKeys[13] : [0x2C]
+        if json { out.append(0x22) }
+        if r.trace.isSet { out += Array(r.trace.hex.utf8) }
+        if json { out += [0x22, 0x7D] }
         out.append(0x0A)
+    }
+
+    /// `{"timestamp":`
+    static let jsonOpen = Array("{\"timestamp\":".utf8)
+    /// `,"key":` for the columns after `status`.
+    static let jsonKeys: [[UInt8]] = ["failure", "duration_ms", "blocked_ms", "connecting_ms", "tls_handshaking_ms", "sending_ms",
+                                      "waiting_ms", "receiving_ms", "bytes_sent", "bytes_received", "checks_passed", "checks_failed",
+                                      "iteration_end", "trace_id"].map { Array(",\"\($0)\":".utf8) }
+
+    /// A non-negative integer's digits.
+    @inline(__always)
+    static func integer(_ v: Int64, to out: inout [UInt8]) {
+        var v = v
+        if v < 0 { out.append(0x2D); v = -v }
+        if v < 10 { out.append(0x30 + UInt8(v)); return }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            while v > 0 { d[n] = 0x30 + UInt8(v % 10); v /= 10; n += 1 }
+            for k in stride(from: n - 1, through: 0, by: -1) { out.append(d[k]) }
+        }
+    }
+
+    /// `v` / 10^decimals with exactly `decimals` digits after the point (`1234` µs, 3: `1.234`).
+    @inline(__always)
+    static func fixed(_ v: Int64, decimals: Int, to out: inout [UInt8]) {
+        var scale: Int64 = 1
+        for _ in 0..<decimals { scale *= 10 }
+        let v = max(0, v)
+        integer(v / scale, to: &out)
+        out.append(0x2E)
+        var frac = v % scale
+        var div = scale / 10
+        while div > 0 {
+            out.append(0x30 + UInt8(frac / div))
+            frac %= div
+            div /= 10
+        }
     }
 
     static func csvField(_ s: String) -> String {
