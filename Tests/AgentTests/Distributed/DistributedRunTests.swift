@@ -170,6 +170,29 @@ final class DistributedRunTests {
         }
     }
 
+    /// `pick: unique` rows are dealt out like iterations: over the four parts every row is
+    /// used once, none twice.
+    @Test func uniqueRowsAreUsedOnceAcrossParts() throws {
+        let rows = dir.appendingPathComponent("rows.csv")
+        try (["id"] + (0..<10).map { "row\($0)" }).joined(separator: "\n").write(to: rows, atomically: true, encoding: .utf8)
+        let cfg = dir.appendingPathComponent("unique.yml").path
+        try """
+            probes:
+              - name: once
+                data: {rows: {file: rows.csv, pick: unique}}
+                request: {url: "\(server.baseURL)/latency?mean_ms=1&sigma=0.1&tag={{ rows.id }}"}
+            scenarios:
+              s: {executor: constant-vus, vus: 4, duration: 2s}   # one VU per part
+            """.write(toFile: cfg, atomically: true, encoding: .utf8)
+        for i in 0..<4 {
+            let r = try KalmProcess.run(["run", "-c", cfg, "--execution-parts", "4", "--execution-part", "\(i)", "--no-thresholds",
+                                         "--threads", "1"], timeout: 30)
+            #expect(r.status == 0, "\(r.output)")
+        }
+        let used = server.latencyLog.map(\.tag).filter { $0.hasPrefix("row") }.sorted()
+        #expect(used == (0..<10).map { "row\($0)" }.sorted(), "\(used)")
+    }
+
     @Test func tenVUsOverFourPartsAreThreeThreeTwoTwo() throws {
         for i in 0..<4 {
             let r = try KalmProcess.run(part(i, scenario: "users"), timeout: 30)
