@@ -1,5 +1,6 @@
 import Exporter
 import Foundation
+import KalmSupport
 import Measurements
 import Probes
 
@@ -43,13 +44,13 @@ final class RequestOutput: ResultSink, @unchecked Sendable {
             p.steps.map { step in
                 let fields = [name, p.name, step.name, Self.redacted(step.request.url)]
                 let csv = Array((fields.map(Self.csvField).joined(separator: ",") + ",").utf8)
-                let json = Array(zip(["scenario", "probe", "step", "url"], fields).map { "\"\($0.0)\":\(Self.jsonString($0.1))" }
+                let json = Array(zip(["scenario", "probe", "step", "url"], fields).map { "\"\($0.0)\":\(JSONText.quoted($0.1))" }
                     .joined(separator: ",").utf8) + Array(",\"status\":".utf8)
                 return (csv, json)
             }
         }
         failureCSV = FailureReason.allCases.map { Array(Self.csvField($0.description).utf8) }
-        failureJSON = FailureReason.allCases.map { Array(Self.jsonString($0.description).utf8) }
+        failureJSON = FailureReason.allCases.map { Array(JSONText.quoted($0.description).utf8) }
         unixMicrosAtMonotonicZero = Int64((MonotonicClock.wallSeconds() * 1e6).rounded()) - Int64(MonotonicClock.now() / 1000)
         outputs = try specs.map { format, path in
             guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
@@ -208,22 +209,6 @@ final class RequestOutput: ResultSink, @unchecked Sendable {
     static func csvField(_ s: String) -> String {
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
     }
 
     /// The URL as written in the config, with what may be secret taken out: userinfo, and

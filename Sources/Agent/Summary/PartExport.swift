@@ -82,14 +82,14 @@ struct PartExport {
         guard let k = root["kalm"] as? [String: Any] else {
             throw bad("no \"kalm\" object: not a kalm --summary-export (k6's exports cannot be merged exactly), or from kalm before 0.2")
         }
-        guard ArchiveNumber.int(k["version"]) == Self.version else {
+        guard ArchiveValue.int(k["version"]) == Self.version else {
             throw bad("export version \(k["version"] ?? "none"), this kalm merges version \(Self.version)")
         }
         guard let run = k["run"] as? String, let scenario = k["scenario"] as? String, let executor = k["executor"] as? String,
               let segText = k["execution_segment"] as? String, let seqText = k["execution_segment_sequence"] as? String,
-              let started = ArchiveNumber.double(k["started_at"]), let elapsed = ArchiveNumber.double(k["elapsed_seconds"]),
-              let vus = k["vus"] as? [String: Any], let vusMax = ArchiveNumber.int(k["vus_max"]),
-              let bits = ArchiveNumber.int(k["trend_bits"]), let probes = k["probes"] as? [[String: Any]]
+              let started = ArchiveValue.double(k["started_at"]), let elapsed = ArchiveValue.double(k["elapsed_seconds"]),
+              let vus = k["vus"] as? [String: Any], let vusMax = ArchiveValue.int(k["vus_max"]),
+              let bits = ArchiveValue.int(k["trend_bits"]), let probes = k["probes"] as? [[String: Any]]
         else { throw bad("the kalm object misses a field (run, scenario, executor, execution_segment, ...)") }
         let seq = seqText.split(separator: ",").compactMap { Fraction(parsing: $0) }
         let bounds = segText.split(separator: ":")
@@ -105,20 +105,20 @@ struct PartExport {
         startAt = k["start_at"] as? String
         elapsedSeconds = elapsed
         var g = GaugeStats()
-        g.value = ArchiveNumber.double(vus["value"]) ?? 0
-        g.min = ArchiveNumber.double(vus["min"]) ?? 0
-        g.max = ArchiveNumber.double(vus["max"]) ?? 0
+        g.value = ArchiveValue.double(vus["value"]) ?? 0
+        g.min = ArchiveValue.double(vus["min"]) ?? 0
+        g.max = ArchiveValue.double(vus["max"]) ?? 0
         g.samples = 1
         self.vus = g
         self.vusMax = vusMax
         aborted = k["aborted"] as? Bool ?? false
         trendBits = bits
-        statusTrends = (k["status_trends"] as? [Any] ?? []).compactMap(ArchiveNumber.int)
+        statusTrends = (k["status_trends"] as? [Any] ?? []).compactMap(ArchiveValue.int)
         thresholds = try (k["thresholds"] as? [[String: Any]] ?? []).map { t in
             guard let key = t["metric"] as? String, let source = t["threshold"] as? String else { throw bad("a threshold without metric or expression") }
             do {
                 return try Threshold(key: key, expression: source, abortOnFail: t["abort_on_fail"] as? Bool ?? false,
-                                     delayAbortEval: ArchiveNumber.double(t["delay_abort_eval"]) ?? 0)
+                                     delayAbortEval: ArchiveValue.double(t["delay_abort_eval"]) ?? 0)
             } catch {
                 throw bad("threshold \(key): \(source): \(error)")
             }
@@ -128,7 +128,7 @@ struct PartExport {
         for p in probes {
             guard let name = p["name"] as? String, let checks = p["checks"] as? [String], let stepNames = p["steps"] as? [String],
                   let s = p["stats"] as? [String: Any] else { throw bad("a probe without name, checks, steps or stats") }
-            let checkSteps = (p["check_steps"] as? [Any] ?? []).compactMap(ArchiveNumber.int)
+            let checkSteps = (p["check_steps"] as? [Any] ?? []).compactMap(ArchiveValue.int)
             let probe = ThresholdProbe(name: name, checkNames: checks, steps: stepNames, checkSteps: checkSteps)
             do {
                 stats.append(try ProbeStats(archive: s, checkCount: checks.count, layout: layout))
@@ -167,25 +167,5 @@ struct PartExport {
         statusTrends = layout.statusTrends
         perProbe = report.perProbe
         perStep = report.perStep
-    }
-}
-
-/// Numbers read from JSON (NSNumber on Linux) or written in memory.
-enum ArchiveNumber {
-    static func int(_ x: Any?) -> Int? {
-        switch x {
-        case let v as Int: return v
-        case let v as NSNumber: return v.doubleValue == v.doubleValue.rounded() ? v.intValue : nil
-        default: return nil
-        }
-    }
-
-    static func double(_ x: Any?) -> Double? {
-        switch x {
-        case let v as Double: return v
-        case let v as Int: return Double(v)
-        case let v as NSNumber: return v.doubleValue
-        default: return nil
-        }
     }
 }

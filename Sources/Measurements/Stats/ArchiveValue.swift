@@ -1,9 +1,9 @@
 import Foundation
 
-/// Numbers read back from an archive: JSON gives NSNumber, an in-memory archive Swift integers
+/// Numbers read back from an archive (`--summary-export`'s `kalm` object): JSON gives NSNumber, an in-memory archive Swift integers
 /// and doubles. Nil for anything else, a negative count, or a value that does not fit.
-enum ArchiveValue {
-    static func uint64(_ x: Any?) -> UInt64? {
+public enum ArchiveValue {
+    public static func uint64(_ x: Any?) -> UInt64? {
         switch x {
         case let v as UInt64: return v
         case let v as Int: return v >= 0 ? UInt64(v) : nil
@@ -15,7 +15,7 @@ enum ArchiveValue {
         }
     }
 
-    static func int64(_ x: Any?) -> Int64? {
+    public static func int64(_ x: Any?) -> Int64? {
         switch x {
         case let v as Int64: return v
         case let v as Int: return Int64(v)
@@ -27,9 +27,9 @@ enum ArchiveValue {
         }
     }
 
-    static func int(_ x: Any?) -> Int? { int64(x).map(Int.init) }
+    public static func int(_ x: Any?) -> Int? { int64(x).map(Int.init) }
 
-    static func double(_ x: Any?) -> Double? {
+    public static func double(_ x: Any?) -> Double? {
         switch x {
         case let v as Double: return v
         case let v as Int: return Double(v)
