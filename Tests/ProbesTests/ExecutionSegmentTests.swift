@@ -54,5 +54,8 @@ struct ExecutionSegmentTests {
         #expect(Fraction(parsing: "3/2") == nil && Fraction(parsing: "-1/4") == nil && Fraction(parsing: "x") == nil)
         #expect(throws: SegmentError.self) { try ExecutionSegment(from: .zero, to: Fraction(1, 3), sequence: [.zero, Fraction(1, 4), .one]) }
         #expect(throws: SegmentError.self) { try ExecutionSegment(from: Fraction(1, 2), to: Fraction(1, 4), sequence: nil) }
+        // Fractions whose common denominator is huge are refused, not walked.
+        let fine = [Fraction.zero, Fraction(1, 9_973), Fraction(1, 9_967), Fraction(1, 9_949), .one].sorted()
+        #expect(throws: SegmentError.self) { try ExecutionSegment(from: fine[0], to: fine[1], sequence: fine) }
     }
 }

@@ -41,6 +41,14 @@ public struct ExecutionSegment: Sendable, Equatable {
         guard let i = seq.firstIndex(of: from), i + 1 < seq.count, seq[i + 1] == to else {
             throw SegmentError("the segment \(from):\(to) is not one of the sequence's (\(seq.map(\.description).joined(separator: ",")))")
         }
+        // The striping walks one period (the lengths' common denominator): keep it sane.
+        var common = 1
+        for k in 1..<seq.count {
+            common = Self.lcm(common, (seq[k] - seq[k - 1]).denominator)
+            guard common <= 1_000_000 else {
+                throw SegmentError("the sequence's fractions have a common denominator over 1,000,000; use simpler fractions, e.g. 0,1/4,1/2,3/4,1")
+            }
+        }
         self.from = from
         self.to = to
         self.sequence = seq
