@@ -34,6 +34,8 @@ final class RequestOutput: ResultSink, @unchecked Sendable {
     private var finished = false
     private var writer: Thread?
     private var failure: String?
+    /// Signalled by the writer thread once everything queued is written.
+    private let drained = DispatchSemaphore(value: 0)
 
     /// Opens every `--out` file (throws `UsageError` naming one that cannot be written) and
     /// starts the writer.
@@ -91,7 +93,7 @@ final class RequestOutput: ResultSink, @unchecked Sendable {
         finished = true
         condition.broadcast()
         condition.unlock()
-        while writer?.isFinished == false { Thread.sleep(forTimeInterval: 0.005) }
+        drained.wait()
         for o in outputs { try? o.handle.close() }
         if let failure { throw UsageError(.unwritableFile, failure) }
     }
@@ -104,12 +106,16 @@ final class RequestOutput: ResultSink, @unchecked Sendable {
         var text: [UInt8] = []
         while true {
             condition.lock()
-            while pending.count < 1024 && !finished { _ = condition.wait(until: Date().addingTimeInterval(0.1)) ; if pending.count > 0 { break } }
+            // Write when 1024 rows are queued, or at least every 100 ms.
+            if pending.count < 1024 && !finished { _ = condition.wait(until: Date().addingTimeInterval(0.1)) }
             swap(&batch, &pending)
             let done = finished && batch.isEmpty
             condition.broadcast()
             condition.unlock()
-            if done { return }
+            if done {
+                drained.signal()
+                return
+            }
             for o in outputs {
                 text.removeAll(keepingCapacity: true)
                 for r in batch { append(r, format: o.format, to: &text) }
@@ -139,32 +145,43 @@ final class RequestOutput: ResultSink, @unchecked Sendable {
         out.append(0x2C)
         out += json ? prefix.json : prefix.csv  // scenario, probe, step, url, and the next key
         Self.integer(Int64(r.status), to: &out)
-        out += json ? Self.jsonKeys[0] : [0x2C]
+        Self.separator(0, json: json, to: &out)
         if let f = r.failure {
             out += json ? failureJSON[Int(f.rawValue)] : failureCSV[Int(f.rawValue)]
         } else if json {
             out += [0x22, 0x22]
         }
-        for (k, v) in [r.duration, r.blocked, r.connect, r.tls, r.send, r.wait, r.receive].enumerated() {
-            out += json ? Self.jsonKeys[1 + k] : [0x2C]
+        // The seven timings, one at a time: no array per row.
+        func timing(_ key: Int, _ v: Int64) {
+            Self.separator(key, json: json, to: &out)
             Self.fixed(v, decimals: 3, to: &out)
         }
-        out += json ? Self.jsonKeys[8] : [0x2C]
+        timing(1, r.duration); timing(2, r.blocked); timing(3, r.connect); timing(4, r.tls)
+        timing(5, r.send); timing(6, r.wait); timing(7, r.receive)
+        Self.separator(8, json: json, to: &out)
         Self.integer(r.bytesSent, to: &out)
-        out += json ? Self.jsonKeys[9] : [0x2C]
+        Self.separator(9, json: json, to: &out)
         Self.integer(r.bytesReceived, to: &out)
         let passed = (r.checksPassed & (r.checkCount >= 64 ? ~0 : (UInt64(1) << UInt64(r.checkCount)) - 1)).nonzeroBitCount
-        out += json ? Self.jsonKeys[10] : [0x2C]
+        Self.separator(10, json: json, to: &out)
         Self.integer(Int64(passed), to: &out)
-        out += json ? Self.jsonKeys[11] : [0x2C]
+        Self.separator(11, json: json, to: &out)
         Self.integer(Int64(r.checkCount - passed), to: &out)
-        out += json ? Self.jsonKeys[12] : [0x2C]
-        out += Array((r.endsIteration ? "true" : "false").utf8)
-        out += json ? Self.jsonKeys[13] : [0x2C]
+        Self.separator(12, json: json, to: &out)
+        out += r.endsIteration ? Self.trueBytes : Self.falseBytes
+        Self.separator(13, json: json, to: &out)
         if json { out.append(0x22) }
         if r.trace.isSet { out += Array(r.trace.hex.utf8) }
         if json { out += [0x22, 0x7D] }
         out.append(0x0A)
+    }
+
+    static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
+
+    /// Before a column after `status`: `,` in CSV, `,"key":` in JSON.
+    @inline(__always)
+    static func separator(_ key: Int, json: Bool, to out: inout [UInt8]) {
+        if json { out += jsonKeys[key] } else { out.append(0x2C) }
     }
 
     /// `{"timestamp":`

@@ -80,7 +80,7 @@ final class RunController {
         onStart?(sink, engine)
         var vus = GaugeStats()
         let executorEnd = scenario.executor.duration
-        let vusMax = scenario.segment.scale(scenario.executor.maxVUs) * scenario.probes.count
+        let vusMax = scenario.maxVUsPerProbe * scenario.probes.count
         var stopping = false
         let tokenWatch = TokenFetchWatch(logger: logger)
         while !engine.wait(timeout: .seconds(1)) {

@@ -45,7 +45,7 @@ final class RunMonitor: Sendable {
         self.sink = sink
         self.logger = logger
         probes = scenario.probes.map { ThresholdProbe($0) }
-        vusMax = scenario.segment.scale(scenario.executor.maxVUs) * scenario.probes.count
+        vusMax = scenario.maxVUsPerProbe * scenario.probes.count
         findings = Locked(Findings(breakpoint: breakpoint.map { _ in
             BreakpointResult(capacity: Array(repeating: 0, count: scenario.probes.count))
         }))

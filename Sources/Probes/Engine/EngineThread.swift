@@ -56,7 +56,7 @@ final class EngineThread {
         self.control = control
         self.multi = m
         let segment = scenario.segment
-        let maxVUs = segment.scale(scenario.executor.maxVUs)
+        let maxVUs = scenario.maxVUsPerProbe
         owned = probes.map { p in
             (0..<maxVUs).filter { ($0 + p.index) % threadCount == index }
         }

@@ -24,6 +24,9 @@ public struct ScenarioSpec: Sendable, Equatable {
     /// arrival-rate iterations are this segment's share, by k6's striping; `.whole` by default.
     public var segment: ExecutionSegment = .whole
 
+    /// The most VUs one probe has at once in this part (the segment's share of the executor's).
+    public var maxVUsPerProbe: Int { segment.scale(executor.maxVUs) }
+
     /// A scenario; by default no think time, connection reuse on and a 30 s graceful stop.
     public init(
         name: String, probes: [ProbeSpec], executor: ExecutorSpec, thinkTime: ThinkTime = .zero,
